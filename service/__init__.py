@@ -1,0 +1,1 @@
+"""Wiredesk: one clean, attributed extractive brief per news story."""

@@ -1,0 +1,107 @@
+"""Micro-batching: concurrent requests share model calls instead of each calling the model alone.
+
+Requests enqueue their texts and await a future. One worker task drains the queue: it takes what
+is waiting (waiting at most ``max_wait_s`` for more once the first text arrives, and never more
+than ``max_batch`` texts), runs one model call in a worker thread so the event loop never blocks,
+and hands each request its rows. While the model runs, new requests pile up and form the next
+batch, so under load batches fill by themselves (the pattern of NVIDIA Triton's dynamic batcher).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from service.domain.ports import Embedder
+
+
+@dataclass(slots=True)
+class _Job:
+    texts: Sequence[str]
+    future: asyncio.Future[NDArray[np.float32]]
+    taken: int = 0
+    parts: list[NDArray[np.float32]] = field(default_factory=list)
+
+
+class BatchingEmbedder:
+    """Async front of an :class:`Embedder` that merges concurrent calls into shared batches."""
+
+    def __init__(self, embedder: Embedder, max_batch: int = 64, max_wait_s: float = 0.002) -> None:
+        self._embedder = embedder
+        self._max_batch = max_batch
+        self._max_wait_s = max_wait_s
+        self._queue: asyncio.Queue[_Job] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self.calls = 0
+        self.texts = 0
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension of the wrapped embedder."""
+        return self._embedder.dim
+
+    async def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Embed ``texts`` (shape ``(len(texts), dim)``, input order), sharing model calls."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._run(), name="embed-batcher")
+        job = _Job(texts, asyncio.get_running_loop().create_future())
+        await self._queue.put(job)
+        return await job.future
+
+    async def close(self) -> None:
+        """Stop the worker; pending jobs fail with CancelledError."""
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+        while not self._queue.empty():
+            self._queue.get_nowait().future.cancel()
+
+    async def _run(self) -> None:
+        pending: list[_Job] = []
+        while True:
+            if not pending:
+                pending.append(await self._queue.get())
+            deadline = asyncio.get_running_loop().time() + self._max_wait_s
+            while sum(len(j.texts) - j.taken for j in pending) < self._max_batch:
+                timeout = deadline - asyncio.get_running_loop().time()
+                if timeout <= 0:
+                    break
+                try:
+                    pending.append(await asyncio.wait_for(self._queue.get(), timeout))
+                except TimeoutError:
+                    break
+            # Cut one batch of at most max_batch texts across the pending jobs, in order.
+            batch: list[str] = []
+            slices: list[tuple[_Job, int, int]] = []
+            for job in pending:
+                room = self._max_batch - len(batch)
+                if room <= 0:
+                    break
+                part = list(job.texts[job.taken : job.taken + room])
+                slices.append((job, len(batch), len(part)))
+                batch.extend(part)
+            try:
+                vectors = await asyncio.to_thread(self._embedder.encode, batch)
+            except Exception as exc:  # a model failure fails its jobs, not the worker
+                for job, _, _ in slices:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+                pending = [j for j in pending if not j.future.done()]
+                continue
+            self.calls += 1
+            self.texts += len(batch)
+            for job, start, count in slices:
+                job.parts.append(vectors[start : start + count])
+                job.taken += count
+                if job.taken == len(job.texts) and not job.future.done():
+                    job.future.set_result(np.concatenate(job.parts))
+            pending = [j for j in pending if not j.future.done()]

@@ -1,0 +1,1 @@
+"""The HTTP edge: litestar app factory, schemas, controllers, error mapping, dashboard."""

@@ -1,0 +1,59 @@
+"""The litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from service.api.errors import domain_error, undecodable_body, unexpected_error
+from service.api.routes import ROUTES, provide_wiredesk
+from service.bootstrap import running
+from service.domain.errors import WiredeskError
+from service.domain.ports import Embedder
+from service.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> Litestar:
+    """Build the app; the service starts in the lifespan and stops with it.
+
+    Args:
+        settings: configuration; ``None`` reads ``WIREDESK_*`` from the environment.
+        embedder: an already-loaded embedder to use (tests share one model across apps).
+    """
+    settings = settings if settings is not None else Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with running(settings, embedder=embedder) as wiredesk:
+            app.state.wiredesk = wiredesk
+            yield
+
+    return Litestar(
+        route_handlers=ROUTES,
+        lifespan=[lifespan],
+        dependencies={"wiredesk": Provide(provide_wiredesk, sync_to_thread=False)},
+        exception_handlers={
+            WiredeskError: domain_error,
+            UnicodeDecodeError: undecodable_body,
+            Exception: unexpected_error,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="Wiredesk",
+            version="1.0.0",
+            description="One clean, attributed extractive brief per news story.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+    )

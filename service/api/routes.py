@@ -1,0 +1,204 @@
+"""Thin controllers: decode, call one use case, encode."""
+
+from __future__ import annotations
+
+import hmac
+import re
+from typing import Annotated, Any
+
+import msgspec
+from litestar import MediaType, Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from service.api import dashboard
+from service.api.errors import status_of
+from service.api.schemas import (
+    ArticleAccepted,
+    ArticleIn,
+    ArticleOut,
+    BatchIn,
+    BatchItem,
+    BatchOut,
+    BriefOut,
+    ClustersOut,
+    HealthOut,
+    ItemError,
+    StoryDetailOut,
+    StoryPageOut,
+    accepted,
+    article_out,
+    brief_out,
+    cluster_out,
+    story_detail_out,
+    story_out,
+    to_input,
+)
+from service.domain.errors import InvalidInputError, WiredeskError
+from service.domain.models import ArticleInput
+from service.usecases import Wiredesk
+
+
+def provide_wiredesk(state: State) -> Wiredesk:
+    """The running service, put on the app state by the lifespan."""
+    wiredesk: Wiredesk = state.wiredesk
+    return wiredesk
+
+
+def require_api_key(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
+    """Guard for write endpoints: when API keys are configured, require a valid bearer key."""
+    keys: tuple[str, ...] = connection.app.state.settings.api_keys
+    if not keys:
+        return
+    header = connection.headers.get("authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException("missing API key: send 'Authorization: Bearer <key>'")
+    if not any(hmac.compare_digest(token.strip().encode(), k.encode()) for k in keys):
+        raise NotAuthorizedException("invalid API key")
+
+
+def _field_of(message: str) -> str | None:
+    """The top-level field a msgspec validation message names (``... - at `$.url```)."""
+    found = re.search(r"at `\$\.(\w+)", message) or re.search(r"field `(\w+)`", message)
+    return found.group(1) if found else None
+
+
+@post("/articles", guards=[require_api_key], summary="Submit one article", responses=None)
+async def submit_article(
+    data: JSONBody[ArticleIn], wiredesk: NamedDependency[Wiredesk], state: State
+) -> Response[ArticleAccepted]:
+    """Ingest one article: 201 when new, 200 when an update or an identical re-post."""
+    outcome = await wiredesk.submit(to_input(data, state.settings.max_text_chars))
+    return Response(accepted(outcome), status_code=201 if outcome.status == "created" else 200)
+
+
+@post(
+    "/articles/batch",
+    guards=[require_api_key],
+    status_code=200,
+    summary="Submit many articles; each item succeeds or fails alone",
+)
+async def submit_batch(
+    data: JSONBody[BatchIn], wiredesk: NamedDependency[Wiredesk], state: State
+) -> BatchOut:
+    """Ingest a batch in order; the result list matches the input list index for index."""
+    limit = state.settings.max_batch_articles
+    if not data.articles:
+        raise InvalidInputError("articles must not be empty", field="articles")
+    if len(data.articles) > limit:
+        raise InvalidInputError(
+            f"batch has {len(data.articles)} articles; the limit is {limit}", field="articles"
+        )
+    inputs: list[ArticleInput | WiredeskError] = []
+    for raw in data.articles:
+        try:
+            item = msgspec.convert(raw, ArticleIn, strict=False)
+            inputs.append(to_input(item, state.settings.max_text_chars))
+        except msgspec.ValidationError as exc:
+            inputs.append(InvalidInputError(str(exc), field=_field_of(str(exc))))
+        except InvalidInputError as exc:
+            inputs.append(exc)
+    results = await wiredesk.submit_many(inputs)
+    items = []
+    for i, result in enumerate(results):
+        if isinstance(result, WiredeskError):
+            field = getattr(result, "field", None)
+            items.append(
+                BatchItem(i, False, error=ItemError(status_of(result), str(result), field))
+            )
+        else:
+            items.append(BatchItem(i, True, result=accepted(result)))
+    ok = sum(1 for it in items if it.ok)
+    return BatchOut(items, accepted=ok, rejected=len(items) - ok)
+
+
+@get("/articles/{article_id:str}", summary="One article with its clusters and current story")
+async def get_article(article_id: FromPath[str], wiredesk: NamedDependency[Wiredesk]) -> ArticleOut:
+    """The article, its paragraphs' cluster ids and its current story."""
+    return article_out(*wiredesk.get_article(article_id))
+
+
+@get("/stories", summary="Stories, newest-updated first")
+async def list_stories(
+    wiredesk: NamedDependency[Wiredesk],
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+) -> StoryPageOut:
+    """A page of stories; pass ``next_cursor`` back as ``cursor`` for the next page."""
+    page = wiredesk.list_stories(limit, cursor)
+    return StoryPageOut([story_out(s) for s in page.stories], page.next_cursor)
+
+
+@get("/stories/{story_id:str}", summary="A story with members and near-duplicate clusters")
+async def get_story(story_id: FromPath[str], wiredesk: NamedDependency[Wiredesk]) -> StoryDetailOut:
+    """A story; a merged-away id answers with the surviving story (``merged: true``)."""
+    return story_detail_out(wiredesk.get_story(story_id))
+
+
+@get("/stories/{story_id:str}/brief", summary="The story's extractive, attributed brief")
+async def get_brief(
+    story_id: FromPath[str],
+    wiredesk: NamedDependency[Wiredesk],
+    max_words: Annotated[int | None, QueryParameter(ge=10, le=2000)] = None,
+    max_sentences: Annotated[int | None, QueryParameter(ge=1, le=200)] = None,
+) -> BriefOut:
+    """One brief per story version, cached in Redis (``cached`` tells)."""
+    return brief_out(await wiredesk.get_brief(story_id, max_words, max_sentences))
+
+
+@get("/clusters", summary="Near-duplicate paragraph clusters across outlets")
+async def list_clusters(
+    wiredesk: NamedDependency[Wiredesk],
+    story_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    min_outlets: Annotated[int, QueryParameter(ge=1, le=10_000)] = 2,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+) -> ClustersOut:
+    """Clusters carried by at least ``min_outlets`` outlets, widest first."""
+    return ClustersOut(
+        [cluster_out(c) for c in wiredesk.list_clusters(story_id, min_outlets, limit)]
+    )
+
+
+@get("/health", summary="Redis and index status")
+async def health(wiredesk: NamedDependency[Wiredesk]) -> Response[HealthOut]:
+    """200 when Redis answers and the index is complete, else 503."""
+    h = await wiredesk.health()
+    body = HealthOut(
+        "ok" if h.ok else "degraded", h.redis, h.index_vectors, h.texts, h.articles, h.stories
+    )
+    return Response(body, status_code=200 if h.ok else 503)
+
+
+@get("/metrics", media_type="text/plain; version=0.0.4", summary="Prometheus metrics")
+async def metrics(wiredesk: NamedDependency[Wiredesk]) -> bytes:
+    """Prometheus text exposition."""
+    return wiredesk.metrics.render(wiredesk.gauges())
+
+
+@get("/", media_type=MediaType.HTML, include_in_schema=False)
+async def dashboard_page(
+    wiredesk: NamedDependency[Wiredesk], request: Request[Any, Any, Any]
+) -> str:
+    """The operators' dashboard (server-rendered, no external assets)."""
+    return dashboard.render(wiredesk, request.query_params.get("story"))
+
+
+ROUTES = [
+    submit_article,
+    submit_batch,
+    get_article,
+    list_stories,
+    get_story,
+    get_brief,
+    list_clusters,
+    health,
+    metrics,
+    dashboard_page,
+]

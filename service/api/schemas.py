@@ -1,0 +1,361 @@
+"""Request and response bodies (msgspec Structs: the only place they exist) and converters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from service.domain.errors import InvalidInputError
+from service.domain.models import Article, ArticleInput
+from service.domain.world import ClusterView, StoryView
+from service.ingest import Outcome
+from service.usecases import BriefView, StoryDetail
+
+Url = Annotated[str, Meta(min_length=1, max_length=2048, description="Canonical URL; identity")]
+Outlet = Annotated[str, Meta(min_length=1, max_length=200, description="Publisher name")]
+Title = Annotated[str, Meta(max_length=1000)]
+Key = Annotated[str, Meta(min_length=1, max_length=256)]
+
+# Publication times outside these bounds are data errors, and times near year 1 or 9999 cannot
+# be rendered back once shifted to UTC (``datetime.fromtimestamp`` overflows), so refuse them.
+EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+class ArticleIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One article. Paragraphs in ``text`` are separated by newlines."""
+
+    url: Url
+    outlet: Outlet
+    text: Annotated[str, Meta(min_length=1, description="Body; newline-separated paragraphs")]
+    title: Title | None = None
+    published_at: datetime | None = None
+    story_key: Key | None = None
+
+
+class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A batch; items are validated one by one so one bad item never sinks the batch."""
+
+    articles: list[Any]
+
+
+class ArticleAccepted(msgspec.Struct):
+    """What an accepted article became."""
+
+    article_id: str
+    story_id: str
+    status: str
+    paragraphs: int
+    near_duplicate_paragraphs: int
+    embedded_paragraphs: int
+    merged_story_ids: list[str]
+    story_reason: str
+
+
+class ItemError(msgspec.Struct):
+    """Why one batch item was refused."""
+
+    status_code: int
+    detail: str
+    field: str | None = None
+
+
+class BatchItem(msgspec.Struct):
+    """One batch result, in input order."""
+
+    index: int
+    ok: bool
+    result: ArticleAccepted | None = None
+    error: ItemError | None = None
+
+
+class BatchOut(msgspec.Struct):
+    """Batch results in input order."""
+
+    results: list[BatchItem]
+    accepted: int
+    rejected: int
+
+
+class ParagraphOut(msgspec.Struct):
+    """A stored paragraph with its near-duplicate cluster."""
+
+    position: int
+    text: str
+    sentences: list[str]
+    cluster_id: str
+
+
+class ArticleOut(msgspec.Struct):
+    """A stored article."""
+
+    article_id: str
+    url: str
+    outlet: str
+    title: str | None
+    published_at: str | None
+    ingested_at: str
+    updated_at: str
+    story_id: str
+    story_key: str | None
+    paragraphs: list[ParagraphOut]
+
+
+class ArticleBrief(msgspec.Struct):
+    """An article as listed in a story."""
+
+    article_id: str
+    outlet: str
+    title: str | None
+    url: str
+    published_at: str | None
+
+
+class ClusterParagraphOut(msgspec.Struct):
+    """One occurrence of a cluster."""
+
+    article_id: str
+    outlet: str
+    position: int
+    text: str
+
+
+class ClusterOut(msgspec.Struct):
+    """A near-duplicate paragraph cluster."""
+
+    cluster_id: str
+    outlets: list[str]
+    article_ids: list[str]
+    origin_article_id: str
+    echo_article_ids: list[str]
+    story_ids: list[str]
+    paragraphs: list[ClusterParagraphOut]
+
+
+class StoryOut(msgspec.Struct):
+    """A story's summary line."""
+
+    story_id: str
+    title: str | None
+    article_count: int
+    outlets: list[str]
+    first_seen: str
+    last_seen: str
+    created_at: str
+    updated_at: str
+    version: int
+    story_key: str | None
+
+
+class StoryPageOut(msgspec.Struct):
+    """A page of stories."""
+
+    stories: list[StoryOut]
+    next_cursor: str | None
+
+
+class StoryDetailOut(msgspec.Struct):
+    """A story with members and clusters. ``requested_id`` differs when the story was merged."""
+
+    story: StoryOut
+    requested_id: str
+    merged: bool
+    articles: list[ArticleBrief]
+    clusters: list[ClusterOut]
+
+
+class BriefSentenceOut(msgspec.Struct):
+    """One verbatim sentence and every outlet/article carrying it or a near-duplicate."""
+
+    text: str
+    outlets: list[str]
+    article_ids: list[str]
+    source_article_id: str
+    score: float
+
+
+class BriefOut(msgspec.Struct):
+    """A story's extractive brief."""
+
+    story_id: str
+    version: int
+    cached: bool
+    text: str
+    sentences: list[BriefSentenceOut]
+    outlets: list[str]
+    word_count: int
+    max_words: int
+    max_sentences: int | None
+    method: str
+
+
+class ClustersOut(msgspec.Struct):
+    """Clusters for monitoring."""
+
+    clusters: list[ClusterOut]
+
+
+class HealthOut(msgspec.Struct):
+    """Readiness."""
+
+    status: str
+    redis: bool
+    index_vectors: int
+    texts: int
+    articles: int
+    stories: int
+
+
+# ------------------------------------------------------------------------------ converters
+def iso(ts: float | None) -> str | None:
+    """POSIX seconds to an ISO-8601 UTC string."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _iso(ts: float) -> str:
+    out = iso(ts)
+    assert out is not None
+    return out
+
+
+def to_input(item: ArticleIn, max_text_chars: int) -> ArticleInput:
+    """Check what the schema cannot and build the domain input.
+
+    Raises:
+        InvalidInputError: a blank field, an oversized text, text that is not valid Unicode, or a
+            publication time outside 1800-2200.
+    """
+    for name in ("url", "outlet"):
+        if not getattr(item, name).strip():
+            raise InvalidInputError(f"{name} must not be blank", field=name)
+    if any(c.isspace() for c in item.url.strip()):
+        raise InvalidInputError("url must not contain whitespace", field="url")
+    if not item.text.strip():
+        raise InvalidInputError("text must not be blank", field="text")
+    if len(item.text) > max_text_chars:
+        raise InvalidInputError(
+            f"text has {len(item.text)} characters; the limit is {max_text_chars}", field="text"
+        )
+    try:
+        item.text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # lone surrogates from \ud800-style JSON escapes
+        raise InvalidInputError("text is not valid Unicode", field="text") from exc
+    published = None
+    if item.published_at is not None:
+        moment = item.published_at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if not EARLIEST <= moment <= LATEST:
+            raise InvalidInputError(
+                f"published_at {moment.isoformat()} is outside the accepted range "
+                f"{EARLIEST.date()} to {LATEST.date()}",
+                field="published_at",
+            )
+        published = moment.timestamp()
+    title = item.title.strip() if item.title and item.title.strip() else None
+    key = item.story_key.strip() if item.story_key and item.story_key.strip() else None
+    return ArticleInput(item.url.strip(), item.outlet.strip(), title, item.text, published, key)
+
+
+def accepted(outcome: Outcome) -> ArticleAccepted:
+    """Outcome to its response body."""
+    return ArticleAccepted(
+        article_id=outcome.article_id,
+        story_id=outcome.story_id,
+        status=outcome.status,
+        paragraphs=outcome.paragraphs,
+        near_duplicate_paragraphs=outcome.near_duplicate_paragraphs,
+        embedded_paragraphs=outcome.embedded,
+        merged_story_ids=list(outcome.merged_story_ids),
+        story_reason=outcome.reason,
+    )
+
+
+def article_out(article: Article, story_id: str, clusters: tuple[str, ...]) -> ArticleOut:
+    """A stored article to its response body."""
+    return ArticleOut(
+        article_id=article.article_id,
+        url=article.url,
+        outlet=article.outlet,
+        title=article.title,
+        published_at=iso(article.published_at),
+        ingested_at=_iso(article.ingested_at),
+        updated_at=_iso(article.updated_at),
+        story_id=story_id,
+        story_key=article.story_key,
+        paragraphs=[
+            ParagraphOut(p.position, p.text, list(p.sentences), c)
+            for p, c in zip(article.paragraphs, clusters, strict=True)
+        ],
+    )
+
+
+def story_out(view: StoryView) -> StoryOut:
+    """A story summary to its response body."""
+    return StoryOut(
+        story_id=view.story_id,
+        title=view.title,
+        article_count=view.article_count,
+        outlets=list(view.outlets),
+        first_seen=_iso(view.first_seen),
+        last_seen=_iso(view.last_seen),
+        created_at=_iso(view.created_at),
+        updated_at=_iso(view.updated_at),
+        version=view.version,
+        story_key=view.story_key,
+    )
+
+
+def cluster_out(view: ClusterView) -> ClusterOut:
+    """A cluster to its response body."""
+    return ClusterOut(
+        cluster_id=view.cluster_id,
+        outlets=list(view.outlets),
+        article_ids=list(view.article_ids),
+        origin_article_id=view.origin_article_id,
+        echo_article_ids=list(view.article_ids[1:]),
+        story_ids=list(view.story_ids),
+        paragraphs=[
+            ClusterParagraphOut(p.article_id, p.outlet, p.position, p.text) for p in view.paragraphs
+        ],
+    )
+
+
+def story_detail_out(detail: StoryDetail) -> StoryDetailOut:
+    """A story detail to its response body."""
+    return StoryDetailOut(
+        story=story_out(detail.story),
+        requested_id=detail.requested_id,
+        merged=detail.requested_id != detail.story.story_id,
+        articles=[
+            ArticleBrief(a.article_id, a.outlet, a.title, a.url, iso(a.published_at))
+            for a in detail.articles
+        ],
+        clusters=[cluster_out(c) for c in detail.clusters],
+    )
+
+
+def brief_out(view: BriefView) -> BriefOut:
+    """A brief to its response body."""
+    return BriefOut(
+        story_id=view.story_id,
+        version=view.version,
+        cached=view.cached,
+        text=view.text,
+        sentences=[
+            BriefSentenceOut(
+                s.text, list(s.outlets), list(s.article_ids), s.source_article_id, s.score
+            )
+            for s in view.sentences
+        ],
+        outlets=list(view.outlets),
+        word_count=view.word_count,
+        max_words=view.max_words,
+        max_sentences=view.max_sentences,
+        method=view.method,
+    )

@@ -1,0 +1,123 @@
+"""The composition root: the one place that knows every concrete class.
+
+:func:`running` builds the whole service from a :class:`Settings` object, starts it, keeps the
+index snapshot fresh in the background, and tears everything down in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from indexes.base import VectorIndex as IndexBase
+from indexes.errors import IndexFileError
+from indexes.factory import create_index, load_index
+from service.adapters.batching import BatchingEmbedder
+from service.adapters.embedder import HashingEmbedder, SentenceTransformerEmbedder
+from service.adapters.redis_server import EmbeddedRedis, start_embedded
+from service.adapters.redis_store import RedisCache, RedisStore, connect
+from service.domain.ports import Embedder
+from service.metrics import Metrics
+from service.settings import Settings
+from service.usecases import Wiredesk
+
+log = logging.getLogger(__name__)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedder (loading MiniLM takes about a second)."""
+    if settings.embedder == "hash":
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size)
+
+
+def index_path(settings: Settings) -> Path:
+    """Where the index snapshot of this deployment (prefix) lives."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.redis_prefix)
+    return settings.data_dir / f"index-{safe}-{settings.embedder}.faiss"
+
+
+def open_index(path: Path, kind: str, dim: int) -> IndexBase:
+    """Load the snapshot at ``path`` or start an empty index.
+
+    A missing, corrupt or mismatched snapshot is not an error: the index is only a cache of
+    the vectors kept in Redis, and :meth:`Wiredesk.start` refills it from there.
+    """
+    if path.exists():
+        try:
+            index = load_index(path)
+            if index.dim == dim:
+                return index
+            log.warning(
+                "index snapshot %s has dim %d, expected %d: rebuilding", path, index.dim, dim
+            )
+        except (IndexFileError, OSError) as exc:
+            log.warning("index snapshot %s unreadable (%s): rebuilding from Redis", path, exc)
+    return create_index(kind, dim)
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, *, embedder: Embedder | None = None, metrics: Metrics | None = None
+) -> AsyncIterator[Wiredesk]:
+    """Build, start and finally stop the service.
+
+    Args:
+        settings: the configuration.
+        embedder: use this embedder instead of building one (tests share one loaded model).
+        metrics: use this metrics registry.
+
+    Yields:
+        The started :class:`Wiredesk`.
+    """
+    embedded: EmbeddedRedis | None = None
+    url = settings.redis_url
+    if url is None:
+        embedded = await asyncio.to_thread(start_embedded, settings.data_dir)
+        url = embedded.url
+    client = connect(url)
+    base = embedder if embedder is not None else await asyncio.to_thread(build_embedder, settings)
+    batcher = BatchingEmbedder(base, settings.embed_batch_size, settings.embed_max_wait_ms / 1000)
+    path = index_path(settings)
+    index = await asyncio.to_thread(open_index, path, settings.index_kind, base.dim)
+    app = Wiredesk(
+        settings,
+        RedisStore(client, settings.redis_prefix),
+        RedisCache(client, settings.redis_prefix),
+        index,
+        batcher,
+        metrics,
+    )
+    snapshots: asyncio.Task[None] | None = None
+    try:
+        await app.start()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        snapshots = asyncio.create_task(_snapshot_loop(app, path, settings.snapshot_interval_s))
+        yield app
+    finally:
+        if snapshots is not None:
+            snapshots.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await snapshots
+            try:
+                await app.snapshot(path)
+            except OSError:
+                log.exception("final index snapshot failed; it will be rebuilt from Redis")
+        await batcher.close()
+        await client.aclose()
+        if embedded is not None:
+            embedded.close()
+
+
+async def _snapshot_loop(app: Wiredesk, path: Path, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await app.snapshot(path)
+        except OSError:
+            log.exception("index snapshot failed; retrying at the next interval")

@@ -1,0 +1,43 @@
+"""``wiredesk`` command line: ``serve`` runs the API; ``eval`` runs the quality harness."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``wiredesk`` script."""
+    parser = argparse.ArgumentParser(prog="wiredesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API (settings from WIREDESK_* env)")
+    serve.add_argument("--host", default=None, help="bind address (default WIREDESK_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default WIREDESK_PORT)")
+    from service.evaluation import cli as eval_cli
+
+    eval_cli.add_parser(sub)
+    args = parser.parse_args(argv)
+    if args.command == "eval":
+        return eval_cli.main(args)
+    if args.command == "serve":
+        import uvicorn
+
+        from service.settings import Settings
+
+        settings = Settings.from_env()
+        uvicorn.run(
+            "service.api.app:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=10,
+        )
+        return 0
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

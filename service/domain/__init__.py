@@ -1,0 +1,1 @@
+"""Records and ports: what the service is about, free of I/O."""

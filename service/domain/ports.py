@@ -1,0 +1,127 @@
+"""Ports: what the use cases need from the outside world, as Protocols.
+
+Each port has a real adapter and an in-memory fake in :mod:`service.adapters`; both are tested
+against the same expectations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from service.domain.models import ChangeSet, Snapshot
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-normalised vectors."""
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Embed ``texts``.
+
+        Returns:
+            float32 array of shape ``(len(texts), dim)``, each row of unit L2 norm, row ``i``
+            for ``texts[i]``. An empty input gives shape ``(0, dim)``.
+        """
+        ...
+
+
+class SearchHits(Protocol):
+    """Nearest-neighbour results: ``ids``/``scores`` of shape ``(queries, k)``, padded -1/-inf."""
+
+    @property
+    def ids(self) -> NDArray[np.int64]:
+        """Neighbour ids, best first."""
+        ...
+
+    @property
+    def scores(self) -> NDArray[np.float32]:
+        """Inner products (cosines for unit vectors), descending."""
+        ...
+
+
+class VectorIndex(Protocol):
+    """Inner-product nearest-neighbour index over int64 ids (implemented by ``indexes/``)."""
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
+
+    def __len__(self) -> int:
+        """Live vectors."""
+        ...
+
+    def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
+        """Add new ids with their vectors (raises ValueError on a present id)."""
+        ...
+
+    def remove(self, ids: NDArray[np.int64]) -> int:
+        """Remove ids; unknown ids are ignored. Returns how many were removed."""
+        ...
+
+    def search(self, queries: NDArray[np.float32], k: int) -> SearchHits:
+        """The ``k`` best ids per query row."""
+        ...
+
+    def reconstruct(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Stored vectors of ``ids`` (KeyError on an unknown id)."""
+        ...
+
+    def ids(self) -> NDArray[np.int64]:
+        """Live ids, ascending."""
+        ...
+
+    def to_bytes(self) -> bytes:
+        """A consistent serialised snapshot."""
+        ...
+
+
+class Store(Protocol):
+    """Durable storage of everything acknowledged (Redis in production).
+
+    Every method raises :class:`service.domain.errors.UnavailableError` when the backend cannot
+    be reached; a failed :meth:`commit` changes nothing.
+    """
+
+    async def commit(self, changes: ChangeSet) -> None:
+        """Persist ``changes`` atomically: all of it or none of it."""
+        ...
+
+    async def load(self) -> Snapshot:
+        """Everything stored (without vectors)."""
+        ...
+
+    async def load_vectors(self, text_ids: Iterable[int]) -> Mapping[int, bytes]:
+        """Vector bytes of the given texts; missing ids are absent from the result."""
+        ...
+
+    async def ping(self) -> bool:
+        """Whether the backend answers."""
+        ...
+
+
+class Cache(Protocol):
+    """A byte cache for briefs (Redis in production).
+
+    Implementations raise :class:`service.domain.errors.UnavailableError` when unreachable.
+    """
+
+    async def get(self, key: str) -> bytes | None:
+        """The value under ``key``, or ``None``."""
+        ...
+
+    async def put(self, key: str, value: bytes, *, ttl_s: int, tag: str) -> None:
+        """Store ``value`` for ``ttl_s`` seconds, remembering it under ``tag``."""
+        ...
+
+    async def invalidate(self, tags: Iterable[str]) -> int:
+        """Drop every value stored under these tags; returns how many were dropped."""
+        ...

@@ -1,0 +1,268 @@
+"""The in-memory world: every stored record plus the indexes derived from them.
+
+The world is the read model of the service and the input of the planner. It changes only through
+:meth:`World.apply`, which takes a :class:`ChangeSet` that the store has already committed, so the
+world never holds anything that is not durable. ``apply`` does no I/O and never awaits, so an
+asyncio reader always sees the state between two whole change sets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from service.domain.models import Article, ChangeSet, Snapshot, Story, TextRecord
+
+COUNTERS = ("article", "text", "story", "cluster")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterParagraph:
+    """One occurrence of a near-duplicate cluster."""
+
+    article_id: str
+    outlet: str
+    position: int
+    text: str
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterView:
+    """A near-duplicate paragraph cluster as the API shows it.
+
+    Attributes:
+        cluster_id: its id.
+        paragraphs: occurrences, earliest first (time, then article seq, then position).
+        outlets: distinct outlets, sorted.
+        article_ids: distinct articles, in the order of ``paragraphs``.
+        origin_article_id: the earliest article carrying it; the others are echoes.
+        story_ids: current stories of its articles, sorted.
+    """
+
+    cluster_id: str
+    paragraphs: tuple[ClusterParagraph, ...]
+    outlets: tuple[str, ...]
+    article_ids: tuple[str, ...]
+    origin_article_id: str
+    story_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryView:
+    """A story's summary line."""
+
+    story_id: str
+    title: str | None
+    article_count: int
+    outlets: tuple[str, ...]
+    first_seen: float
+    last_seen: float
+    created_at: float
+    updated_at: float
+    version: int
+    story_key: str | None
+
+
+class World:
+    """Records by id, plus derived lookups (see module docstring)."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.articles: dict[str, Article] = {}
+        self.by_url: dict[str, str] = {}
+        self.texts: dict[int, TextRecord] = {}
+        self.by_fingerprint: dict[str, int] = {}
+        self.stories: dict[str, Story] = {}
+        self.redirects: dict[str, str] = {}
+        self.story_keys: dict[str, str] = {}
+        self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+        # Derived.
+        self.members: dict[str, set[str]] = defaultdict(set)
+        self.cluster_articles: dict[str, dict[str, int]] = defaultdict(dict)
+        self._centroid_sum: dict[str, NDArray[np.float64]] = {}
+
+    # ----------------------------------------------------------------- loading and changes
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot, dim: int) -> World:
+        """Rebuild the world from a stored snapshot."""
+        world = cls(dim)
+        world.apply(
+            ChangeSet(
+                texts=snapshot.texts,
+                stories=snapshot.stories,
+                redirects=snapshot.redirects,
+                story_keys=snapshot.story_keys,
+                counters=snapshot.counters,
+            )
+        )
+        # Articles last: their story ids may point at stories merged since.
+        world.apply(ChangeSet(articles=tuple(sorted(snapshot.articles, key=lambda a: a.seq))))
+        return world
+
+    def apply(self, changes: ChangeSet) -> None:
+        """Apply a committed change set (texts, stories, redirects, then articles)."""
+        for text in changes.texts:
+            self.texts[text.text_id] = text
+            self.by_fingerprint[text.fingerprint] = text.text_id
+        for story in changes.stories:
+            self.stories[story.story_id] = story
+        for old, new in changes.redirects.items():
+            self._merge(old, new)
+        self.story_keys.update(changes.story_keys)
+        for article in changes.articles:
+            self._put_article(article)
+        for name, value in changes.counters.items():
+            self.counters[name] = max(self.counters.get(name, 0), value)
+
+    def _merge(self, old: str, new: str) -> None:
+        survivor = self.current_story_id(new)
+        self.redirects[old] = survivor
+        self.stories.pop(old, None)
+        moved = self.members.pop(old, set())
+        self.members[survivor] |= moved
+        moved_sum = self._centroid_sum.pop(old, None)
+        if moved_sum is not None:
+            self._centroid_sum[survivor] = (
+                self._centroid_sum.get(survivor, np.zeros(self.dim)) + moved_sum
+            )
+        for key, story_id in self.story_keys.items():
+            if story_id == old:
+                self.story_keys[key] = survivor
+
+    def _put_article(self, article: Article) -> None:
+        previous = self.articles.get(article.article_id)
+        if previous is not None:
+            self._detach(previous)
+        self.articles[article.article_id] = article
+        self.by_url[article.url] = article.article_id
+        story_id = self.current_story_id(article.story_id)
+        self.members[story_id].add(article.article_id)
+        self._centroid_sum[story_id] = self._centroid_sum.get(
+            story_id, np.zeros(self.dim)
+        ) + self.doc_vector(article)
+        for paragraph in article.paragraphs:
+            cluster = self.texts[paragraph.text_id].cluster_id
+            seen = self.cluster_articles[cluster]
+            seen[article.article_id] = seen.get(article.article_id, 0) + 1
+
+    def _detach(self, article: Article) -> None:
+        story_id = self.current_story_id(article.story_id)
+        self.members[story_id].discard(article.article_id)
+        if story_id in self._centroid_sum:
+            self._centroid_sum[story_id] = self._centroid_sum[story_id] - self.doc_vector(article)
+        for paragraph in article.paragraphs:
+            cluster = self.texts[paragraph.text_id].cluster_id
+            seen = self.cluster_articles[cluster]
+            seen[article.article_id] -= 1
+            if seen[article.article_id] <= 0:
+                del seen[article.article_id]
+
+    # ----------------------------------------------------------------------------- lookups
+    def current_story_id(self, story_id: str) -> str:
+        """Follow redirects to the surviving story (path-compressed)."""
+        seen = []
+        while story_id in self.redirects:
+            seen.append(story_id)
+            story_id = self.redirects[story_id]
+        for old in seen[:-1]:
+            self.redirects[old] = story_id
+        return story_id
+
+    def doc_vector(self, article: Article) -> NDArray[np.float64]:
+        """The article's unit document vector as float64, shape ``(dim,)``."""
+        return np.frombuffer(article.doc_vector, dtype=np.float32).astype(np.float64)
+
+    def cluster_of_paragraph(self, text_id: int) -> str:
+        """Cluster of a text id."""
+        return self.texts[text_id].cluster_id
+
+    def story_articles(self, story_id: str) -> list[Article]:
+        """The story's articles, oldest first (time, then seq)."""
+        ids = self.members.get(self.current_story_id(story_id), set())
+        return sorted((self.articles[i] for i in ids), key=lambda a: (a.time, a.seq))
+
+    def story_span(self, story_id: str) -> tuple[float, float]:
+        """Earliest and latest member time (both 0 for an empty story)."""
+        times = [self.articles[i].time for i in self.members.get(story_id, ())]
+        return (min(times), max(times)) if times else (0.0, 0.0)
+
+    def similar_stories(self, vector: NDArray[np.float64], floor: float) -> dict[str, float]:
+        """Stories whose centroid has cosine >= ``floor`` with unit ``vector``.
+
+        Centroid = normalised sum of member document vectors. Cost is one matrix-vector product
+        over all live stories.
+        """
+        ids = [s for s, total in self._centroid_sum.items() if self.members.get(s)]
+        if not ids:
+            return {}
+        sums = np.stack([self._centroid_sum[s] for s in ids])
+        norms = np.linalg.norm(sums, axis=1)
+        norms[norms == 0] = 1.0
+        sims = (sums @ vector) / norms
+        return {s: float(v) for s, v in zip(ids, sims, strict=True) if v >= floor}
+
+    def story_view(self, story_id: str) -> StoryView:
+        """Summary of a current story id (KeyError when unknown)."""
+        story = self.stories[story_id]
+        articles = self.story_articles(story_id)
+        first, last = (articles[0].time, articles[-1].time) if articles else (0.0, 0.0)
+        title = next((a.title for a in articles if a.title), None)
+        return StoryView(
+            story_id=story_id,
+            title=title,
+            article_count=len(articles),
+            outlets=tuple(sorted({a.outlet for a in articles})),
+            first_seen=first,
+            last_seen=last,
+            created_at=story.created_at,
+            updated_at=story.updated_at,
+            version=story.version,
+            story_key=story.story_key,
+        )
+
+    def live_stories(self) -> Iterator[Story]:
+        """Stories that have at least one article."""
+        return (s for s in self.stories.values() if self.members.get(s.story_id))
+
+    def cluster_view(self, cluster_id: str) -> ClusterView:
+        """Occurrences of one cluster (KeyError when it has none)."""
+        occurrences: list[tuple[float, int, int, ClusterParagraph]] = []
+        for article_id in self.cluster_articles.get(cluster_id, {}):
+            article = self.articles[article_id]
+            for p in article.paragraphs:
+                if self.texts[p.text_id].cluster_id == cluster_id:
+                    item = ClusterParagraph(
+                        article_id, article.outlet, p.position, p.text, article.time
+                    )
+                    occurrences.append((article.time, article.seq, p.position, item))
+        if not occurrences:
+            raise KeyError(cluster_id)
+        occurrences.sort(key=lambda o: o[:3])
+        paragraphs = tuple(o[3] for o in occurrences)
+        article_ids = tuple(dict.fromkeys(p.article_id for p in paragraphs))
+        stories = {self.current_story_id(self.articles[a].story_id) for a in article_ids}
+        return ClusterView(
+            cluster_id=cluster_id,
+            paragraphs=paragraphs,
+            outlets=tuple(sorted({p.outlet for p in paragraphs})),
+            article_ids=article_ids,
+            origin_article_id=article_ids[0],
+            story_ids=tuple(sorted(stories)),
+        )
+
+    def clusters_of(self, article_ids: Iterable[str]) -> list[str]:
+        """Distinct clusters of the given articles' paragraphs, in first-seen order."""
+        out: dict[str, None] = {}
+        for article_id in article_ids:
+            for p in self.articles[article_id].paragraphs:
+                out.setdefault(self.texts[p.text_id].cluster_id, None)
+        return list(out)
+
+    def cluster_outlet_count(self, cluster_id: str) -> int:
+        """Distinct outlets carrying a cluster."""
+        return len({self.articles[a].outlet for a in self.cluster_articles.get(cluster_id, {})})

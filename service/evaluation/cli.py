@@ -1,0 +1,284 @@
+"""``wiredesk eval``: print quality tables (and optionally JSON) for briefs, stories and dedup.
+
+Examples::
+
+    wiredesk eval briefs --dataset duc2003            # 100-word briefs, ROUGE vs 4 references
+    wiredesk eval briefs --dataset multiling2011      # 250-word briefs, with the 10 peer systems
+    wiredesk eval stories                             # DUC 2003, MultiLing EN, Giveme5W1H
+    wiredesk eval dedup                               # MRPC test + STS-B news test
+    wiredesk eval all --json docs/eval.json
+    wiredesk eval briefs --jsonl my_labelled.jsonl    # your own data (docs/EVAL_DATA_FORMAT.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from service.evaluation import datasets as ds
+from service.evaluation.runner import (
+    BriefReport,
+    CachingEmbedder,
+    DedupReport,
+    StoryReport,
+    evaluate_briefs,
+    evaluate_dedup,
+    evaluate_stories,
+    oracle_thresholds,
+    run,
+    sample_clusters,
+    wiredesk_stories,
+)
+from service.settings import Settings
+
+BRIEF_WORDS = {"duc2003": 100, "multiling2011": 250}
+# Each story set's baselines get thresholds tuned on another set (never on the set itself).
+TRANSFER_FROM = {"duc2003": "giveme5w1h", "giveme5w1h": "duc2003", "multiling2011": "duc2003"}
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``eval`` on the ``wiredesk`` command's subparsers."""
+    p = sub.add_parser(
+        "eval",
+        help="measure quality on labelled news",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("what", choices=["briefs", "stories", "dedup", "all"])
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data root (default: WIREDESK_EVAL_DATA or ../shared/data)",
+    )
+    p.add_argument(
+        "--dataset", action="append", default=None, help="restrict to these sets (repeatable)"
+    )
+    p.add_argument("--jsonl", type=Path, default=None, help="evaluate your own JSONL file")
+    p.add_argument("--limit", type=int, default=None, help="at most N clusters per brief set")
+    p.add_argument("--no-baselines", action="store_true", help="skip the summary baselines")
+    p.add_argument("--json", type=Path, default=None, help="also write the reports as JSON")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the requested evaluations with the settings from the environment."""
+    from service.bootstrap import build_embedder
+
+    settings = Settings.from_env()
+    embedder = CachingEmbedder(build_embedder(settings))
+    reports: list[Any] = []
+    wanted = set(args.dataset or [])
+    started = time.perf_counter()
+    if args.jsonl is not None:
+        reports += _jsonl(args, settings, embedder)
+    else:
+        if args.what in ("briefs", "all"):
+            reports += _briefs(args, settings, embedder, wanted)
+        if args.what in ("stories", "all"):
+            reports += _stories(args, settings, embedder, wanted)
+        if args.what in ("dedup", "all"):
+            reports += _dedup(args, settings, embedder, wanted)
+    for report in reports:
+        print(render(report))
+        print()
+    print(f"total wall time {time.perf_counter() - started:.1f} s")
+    if args.json is not None:
+        args.json.write_text(json.dumps([_jsonable(r) for r in reports], indent=1))
+    return 0
+
+
+def _briefs(
+    args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
+) -> list[BriefReport]:
+    out = []
+    for name, words in BRIEF_WORDS.items():
+        if wanted and name not in wanted:
+            continue
+        clusters = (
+            ds.load_duc2003(args.data) if name == "duc2003" else ds.load_multiling2011(args.data)
+        )
+        chosen = sample_clusters(clusters, args.limit, args.seed)
+        out.append(
+            run(
+                evaluate_briefs(
+                    name,
+                    chosen,
+                    settings,
+                    embedder,
+                    max_words=words,
+                    seed=args.seed,
+                    with_baselines=not args.no_baselines,
+                )
+            )
+        )
+    return out
+
+
+def _stories(
+    args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
+) -> list[StoryReport]:
+    out = []
+    names = [n for n in TRANSFER_FROM if not wanted or n in wanted]
+    cache: dict[str, Any] = {}
+
+    def inputs(name: str) -> Any:
+        if name not in cache:
+            _, cache[name] = run(
+                wiredesk_stories(
+                    ds.load_story_set(cast(ds.StorySetName, name), args.data),
+                    settings,
+                    embedder,
+                )
+            )
+        return cache[name]
+
+    for name in names:
+        source = TRANSFER_FROM[name]
+        transfer = oracle_thresholds(inputs(source))
+        report, cache[name] = run(
+            evaluate_stories(
+                name,
+                ds.load_story_set(cast(ds.StorySetName, name), args.data),
+                settings,
+                embedder,
+                transfer=transfer,
+                transfer_from=source,
+            )
+        )
+        out.append(report)
+    return out
+
+
+def _dedup(
+    args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
+) -> list[DedupReport]:
+    out = []
+    if not wanted or "mrpc" in wanted:
+        out.append(
+            evaluate_dedup("mrpc (test)", ds.load_mrpc(args.data, "test"), settings, embedder)
+        )
+    if not wanted or "stsb" in wanted:
+        out.append(
+            evaluate_dedup(
+                "stsb news (test, gold >= 4)",
+                ds.load_stsb_news(args.data, "test"),
+                settings,
+                embedder,
+                positive_at=4.0,
+            )
+        )
+    return out
+
+
+def _jsonl(args: argparse.Namespace, settings: Settings, embedder: Any) -> list[Any]:
+    data = ds.load_jsonl(args.jsonl)
+    out: list[Any] = []
+    name = args.jsonl.name
+    if args.what in ("briefs", "all") and any(c.references for c in data.clusters):
+        clusters = [c for c in data.clusters if c.references]
+        out.append(
+            run(
+                evaluate_briefs(
+                    name,
+                    clusters,
+                    settings,
+                    embedder,
+                    seed=args.seed,
+                    with_baselines=not args.no_baselines,
+                )
+            )
+        )
+    if args.what in ("stories", "all") and data.articles:
+        report, _ = run(evaluate_stories(name, data.articles, settings, embedder))
+        out.append(report)
+    if args.what in ("dedup", "all") and data.pairs:
+        out.append(evaluate_dedup(name, data.pairs, settings, embedder))
+    return out
+
+
+# ------------------------------------------------------------------------------------ output
+def render(report: Any) -> str:
+    """A report as a plain-text table."""
+    if isinstance(report, BriefReport):
+        head = (
+            f"briefs · {report.dataset} · {report.clusters} clusters · "
+            f"{report.max_words} words · {report.seconds:.0f} s"
+        )
+        rows: list[tuple[str, ...]] = [
+            ("system", "R1-R", "R1-F", "R2-R", "R2-F", "RL-F", "R2-R 95% CI")
+        ]
+        for s in report.systems:
+            r = s.rouge
+            rows.append(
+                (
+                    s.system,
+                    _p(r.rouge1.recall),
+                    _p(r.rouge1.f1),
+                    _p(r.rouge2.recall),
+                    _p(r.rouge2.f1),
+                    _p(r.rougeL.f1),
+                    f"[{_p(s.rouge2_recall_ci[1])}, {_p(s.rouge2_recall_ci[2])}]",
+                )
+            )
+        return head + "\n" + _table(rows)
+    if isinstance(report, StoryReport):
+        head = (
+            f"stories · {report.dataset} · {report.articles} articles · "
+            f"{report.gold_clusters} gold clusters · {report.seconds:.0f} s"
+        )
+        rows = [("system", "B3-P", "B3-R", "B3-F1", "pair-F1", "ARI", "clusters", "threshold")]
+        for c in report.systems:
+            rows.append(
+                (
+                    c.system,
+                    _p(c.bcubed_precision),
+                    _p(c.bcubed_recall),
+                    _p(c.bcubed_f1),
+                    _p(c.pairwise_f1),
+                    f"{c.ari:.3f}",
+                    str(c.clusters),
+                    "" if c.threshold is None else f"{c.threshold:.3f}",
+                )
+            )
+        return head + "\n" + _table(rows) + "".join(f"\n{n}" for n in report.notes)
+    assert isinstance(report, DedupReport)
+    lines = [
+        f"dedup · {report.dataset} · {report.pairs} pairs ({report.positives} positive) · "
+        f"{report.seconds:.0f} s",
+        f"at threshold {report.threshold:.3f}: precision {_p(report.precision)}  "
+        f"recall {_p(report.recall)}  F1 {_p(report.f1)}",
+    ]
+    if report.threshold_for_95_precision is not None:
+        lines.append(
+            f"precision >= 95.0 needs threshold {report.threshold_for_95_precision:.3f}"
+            f" (recall {_p(report.recall_at_95_precision or 0.0)})"
+        )
+    if report.spearman is not None:
+        lines.append(f"Spearman (cosine vs gold grade): {report.spearman:.3f}")
+    return "\n".join(lines)
+
+
+def _p(x: float) -> str:
+    return f"{100 * x:.2f}"
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def _jsonable(report: Any) -> Any:
+    return {"kind": type(report).__name__, **dataclasses.asdict(report)}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    parser = argparse.ArgumentParser(prog="wiredesk")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    sys.exit(main(parser.parse_args()))

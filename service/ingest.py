@@ -1,0 +1,355 @@
+"""Planning one article's ingestion: from a validated input to a change set (no I/O).
+
+The use case (:mod:`service.usecases`) does the I/O around these two functions:
+
+1. :func:`prepare` splits and fingerprints the article (pure);
+2. the use case embeds the fingerprints the world has not seen and searches the index;
+3. :func:`plan` runs the dedup and group stages against the world and returns the
+   :class:`ChangeSet` to commit, plus what to tell the client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import msgspec
+import numpy as np
+from numpy.typing import NDArray
+
+from service.domain.errors import InvalidInputError
+from service.domain.models import Article, ArticleInput, ChangeSet, Paragraph, Story, TextRecord
+from service.domain.world import World
+from service.pipeline.dedup import DedupConfig, Neighbour, NewText, assign_clusters
+from service.pipeline.fingerprint import fingerprint
+from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
+from service.pipeline.split import SplitConfig, SplitParagraph, count_words, split_article
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An input split into paragraphs, each with its fingerprint.
+
+    Attributes:
+        source: the validated input.
+        paragraphs: kept paragraphs in order.
+        fingerprints: ``fingerprints[i]`` belongs to ``paragraphs[i]``.
+        content_hash: digest of every submitted field (an identical re-post has the same one).
+    """
+
+    source: ArticleInput
+    paragraphs: tuple[SplitParagraph, ...]
+    fingerprints: tuple[str, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the client is told about one accepted article.
+
+    Attributes:
+        article_id: the article.
+        story_id: its current story.
+        status: ``created``, ``updated`` or ``unchanged``.
+        paragraphs: kept paragraphs.
+        near_duplicate_paragraphs: paragraphs whose cluster another article also carries.
+        embedded: distinct new texts that had to be embedded.
+        merged_story_ids: stories merged into ``story_id`` by this article.
+        reason: how the story was chosen (see :class:`service.pipeline.group.GroupDecision`).
+    """
+
+    article_id: str
+    story_id: str
+    status: str
+    paragraphs: int
+    near_duplicate_paragraphs: int
+    embedded: int
+    merged_story_ids: tuple[str, ...] = ()
+    reason: str = "unchanged"
+
+
+def prepare(source: ArticleInput, config: SplitConfig) -> PreparedArticle:
+    """Split and fingerprint an article.
+
+    Raises:
+        InvalidInputError: the text has no usable paragraph.
+    """
+    paragraphs = split_article(source.text, config)
+    if not paragraphs:
+        raise InvalidInputError(
+            "text has no usable paragraph (empty, or only boilerplate lines)", field="text"
+        )
+    fields = (
+        source.url,
+        source.outlet,
+        source.title,
+        source.text,
+        source.published_at,
+        source.story_key,
+    )
+    digest = hashlib.blake2b(msgspec.json.encode(fields), digest_size=16).hexdigest()
+    return PreparedArticle(
+        source=source,
+        paragraphs=paragraphs,
+        fingerprints=tuple(fingerprint(p.text) for p in paragraphs),
+        content_hash=digest,
+    )
+
+
+def new_fingerprints(world: World, prepared: PreparedArticle) -> list[tuple[str, str]]:
+    """``(fingerprint, text)`` of the paragraphs the world has no vector for, first seen first."""
+    out: dict[str, str] = {}
+    for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True):
+        if fp not in world.by_fingerprint:
+            out.setdefault(fp, p.text)
+    return list(out.items())
+
+
+def plan(
+    world: World,
+    prepared: PreparedArticle,
+    new_vectors: Mapping[str, NDArray[np.float32]],
+    neighbours: Mapping[str, Sequence[Neighbour]],
+    known_vectors: Mapping[int, NDArray[np.float32]],
+    now: float,
+    dedup: DedupConfig,
+    group: GroupConfig,
+) -> tuple[ChangeSet, Outcome]:
+    """Plan the change set for one prepared article.
+
+    Args:
+        world: the current state (not modified).
+        prepared: the article.
+        new_vectors: unit vector of every fingerprint in :func:`new_fingerprints`.
+        neighbours: nearest existing texts of each new fingerprint.
+        known_vectors: vectors of the article's already-known texts, by text id.
+        now: the current time.
+        dedup: near-duplicate decision config.
+        group: story grouping config.
+
+    Returns:
+        The change set and the outcome. An identical re-post returns an empty change set.
+    """
+    source = prepared.source
+    existing_id = world.by_url.get(source.url)
+    existing = world.articles.get(existing_id) if existing_id else None
+    if existing is not None and existing.content_hash == prepared.content_hash:
+        return ChangeSet(), _outcome(world, existing, "unchanged", 0, (), "unchanged", {})
+
+    counters = dict(world.counters)
+    text_ids, new_texts, text_records, cluster_by_text = _place_texts(
+        world, prepared, new_vectors, neighbours, counters, dedup
+    )
+    doc_unit = _doc_vector(prepared, text_ids, new_vectors, known_vectors)
+    if existing is not None:  # an update keeps its story (see the README)
+        story_id: str | None = world.current_story_id(existing.story_id)
+        merged: tuple[str, ...] = ()
+        reason = "update"
+    else:
+        story_id, merged, reason = _choose_story(
+            world, prepared, text_ids, cluster_by_text, doc_unit, now, group
+        )
+    story_id, story_records, story_keys = _story_records(
+        world, story_id, merged, source.story_key, counters, now
+    )
+
+    # 4. Article.
+    if existing is not None:
+        article_id, seq, ingested_at = existing.article_id, existing.seq, existing.ingested_at
+    else:
+        counters["article"] += 1
+        article_id, seq, ingested_at = f"a{counters['article']}", counters["article"], now
+    article = Article(
+        article_id=article_id,
+        seq=seq,
+        url=source.url,
+        outlet=source.outlet,
+        title=source.title,
+        published_at=source.published_at,
+        ingested_at=ingested_at,
+        updated_at=now,
+        story_key=source.story_key,
+        content_hash=prepared.content_hash,
+        paragraphs=tuple(
+            Paragraph(p.position, p.text, p.sentences, text_ids[fp])
+            for p, fp in zip(prepared.paragraphs, prepared.fingerprints, strict=True)
+        ),
+        story_id=story_id,
+        doc_vector=doc_unit.astype(np.float32).tobytes(),
+    )
+    changes = ChangeSet(
+        articles=(article,),
+        texts=text_records,
+        vectors={t.text_id: np.asarray(t.vector, dtype=np.float32).tobytes() for t in new_texts},
+        stories=story_records,
+        redirects=dict.fromkeys(merged, story_id),
+        story_keys=story_keys,
+        counters=counters,
+    )
+    status = "updated" if existing is not None else "created"
+    return changes, _outcome(
+        world, article, status, len(new_texts), merged, reason, cluster_by_text
+    )
+
+
+def _place_texts(
+    world: World,
+    prepared: PreparedArticle,
+    new_vectors: Mapping[str, NDArray[np.float32]],
+    neighbours: Mapping[str, Sequence[Neighbour]],
+    counters: dict[str, int],
+    config: DedupConfig,
+) -> tuple[dict[str, int], list[NewText], tuple[TextRecord, ...], dict[int, str]]:
+    """Give every paragraph a text id; place the new texts in clusters (advances ``counters``).
+
+    Returns:
+        ``(text id by fingerprint, new texts, their records, cluster by text id)``.
+    """
+    text_ids: dict[str, int] = {}
+    new_texts: list[NewText] = []
+    for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True):
+        if fp in world.by_fingerprint:
+            text_ids[fp] = world.by_fingerprint[fp]
+        elif fp not in text_ids:
+            counters["text"] += 1
+            text_ids[fp] = counters["text"]
+            new_texts.append(NewText(counters["text"], new_vectors[fp], count_words(p.text)))
+    fingerprint_of = {tid: fp for fp, tid in text_ids.items()}
+    near = {t.text_id: neighbours.get(fingerprint_of[t.text_id], ()) for t in new_texts}
+    cluster_of = {
+        n.text_id: world.texts[n.text_id].cluster_id
+        for hits in near.values()
+        for n in hits
+        if n.text_id in world.texts
+    }
+    assignments, next_cluster = assign_clusters(
+        new_texts, near, cluster_of, counters["cluster"] + 1, config
+    )
+    counters["cluster"] = next_cluster - 1
+    words = {t.text_id: t.word_count for t in new_texts}
+    records = tuple(
+        TextRecord(a.text_id, fingerprint_of[a.text_id], a.cluster_id, words[a.text_id])
+        for a in assignments
+    )
+    cluster_by_text = {
+        tid: world.texts[tid].cluster_id for tid in text_ids.values() if tid in world.texts
+    }
+    cluster_by_text.update({r.text_id: r.cluster_id for r in records})
+    return text_ids, new_texts, records, cluster_by_text
+
+
+def _doc_vector(
+    prepared: PreparedArticle,
+    text_ids: Mapping[str, int],
+    new_vectors: Mapping[str, NDArray[np.float32]],
+    known_vectors: Mapping[int, NDArray[np.float32]],
+) -> NDArray[np.float64]:
+    """The article's document vector: the normalised mean of its paragraph vectors."""
+    rows = [
+        new_vectors[fp] if fp in new_vectors else known_vectors[text_ids[fp]]
+        for fp in prepared.fingerprints
+    ]
+    doc = np.mean(np.asarray(rows, dtype=np.float64), axis=0)
+    norm = float(np.linalg.norm(doc))
+    out: NDArray[np.float64] = doc / norm if norm > 0 else doc
+    return out
+
+
+def _story_records(
+    world: World,
+    story_id: str | None,
+    merged: tuple[str, ...],
+    story_key: str | None,
+    counters: dict[str, int],
+    now: float,
+) -> tuple[str, tuple[Story, ...], dict[str, str]]:
+    """Found the story (``story_id is None``) or bump the joined survivor's version.
+
+    A survivor's new version exceeds every merged story's, so no cached brief of any of them
+    can be served for the merged story.
+    """
+    if story_id is None:
+        counters["story"] += 1
+        story_id = f"s{counters['story']}"
+        keys = {story_key: story_id} if story_key is not None else {}
+        return story_id, (Story(story_id, counters["story"], now, now, 1, story_key),), keys
+    old = world.stories[story_id]
+    version = old.version + 1 + sum(world.stories[m].version for m in merged)
+    return story_id, (Story(story_id, old.seq, old.created_at, now, version, old.story_key),), {}
+
+
+def _choose_story(
+    world: World,
+    prepared: PreparedArticle,
+    text_ids: Mapping[str, int],
+    cluster_by_text: Mapping[int, str],
+    doc_unit: NDArray[np.float64],
+    now: float,
+    config: GroupConfig,
+) -> tuple[str | None, tuple[str, ...], str]:
+    source = prepared.source
+    keyed = world.story_keys.get(source.story_key) if source.story_key is not None else None
+    evidence = ArticleEvidence(
+        time=source.published_at if source.published_at is not None else now,
+        story_key=source.story_key,
+        keyed_story_id=world.current_story_id(keyed) if keyed is not None else None,
+    )
+    shared: dict[str, set[str]] = {}
+    if source.story_key is None:
+        for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True):
+            if count_words(p.text) < config.min_shared_words:
+                continue
+            cluster = cluster_by_text[text_ids[fp]]
+            for other in world.cluster_articles.get(cluster, {}):
+                sid = world.current_story_id(world.articles[other].story_id)
+                shared.setdefault(sid, set()).add(cluster)
+        similar = world.similar_stories(doc_unit, config.join_similarity)
+    else:
+        similar = {}
+    candidates = []
+    for sid in sorted(set(shared) | set(similar)):
+        first, last = world.story_span(sid)
+        story = world.stories[sid]
+        candidates.append(
+            StoryCandidate(
+                sid,
+                story.seq,
+                first,
+                last,
+                len(shared.get(sid, ())),
+                similar.get(sid, 0.0),
+                story.story_key,
+            )
+        )
+    decision = assign_story(evidence, candidates, config)
+    return decision.story_id, decision.merged, decision.reason
+
+
+def _outcome(
+    world: World,
+    article: Article,
+    status: str,
+    embedded: int,
+    merged: tuple[str, ...],
+    reason: str,
+    cluster_by_text: Mapping[int, str],
+) -> Outcome:
+    near = 0
+    for p in article.paragraphs:
+        cluster = cluster_by_text.get(p.text_id) or world.texts[p.text_id].cluster_id
+        carriers = world.cluster_articles.get(cluster, {})
+        if any(a != article.article_id for a in carriers):
+            near += 1
+    return Outcome(
+        article_id=article.article_id,
+        story_id=world.current_story_id(article.story_id)
+        if status == "unchanged"
+        else article.story_id,
+        status=status,
+        paragraphs=len(article.paragraphs),
+        near_duplicate_paragraphs=near,
+        embedded=embedded,
+        merged_story_ids=merged,
+        reason=reason,
+    )

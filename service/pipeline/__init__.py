@@ -1,0 +1,1 @@
+"""Pipeline stages: pure functions over frozen dataclasses, one module per stage."""

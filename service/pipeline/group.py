@@ -1,0 +1,173 @@
+"""Story grouping: which story an article joins, founds, or merges (pure; no I/O).
+
+An article is linked to a candidate story by two kinds of evidence, each measured by the caller:
+
+* **shared clusters**: how many of the article's substantive paragraphs sit in a near-duplicate
+  cluster that also has a paragraph in the story (strong: wire copy is the surest sign of the
+  same story);
+* **similarity**: cosine between the article's document vector (mean of its paragraph vectors)
+  and the story's centroid (weaker: topical articles about different events can be close).
+
+Both count only within a time window around the story's span. The article joins the best linked
+story; any other story linked by *strong* evidence (shared clusters, or similarity above the merge
+bar) is merged into it, and the oldest story of the merge survives, so story ids users stored keep
+pointing somewhere (the others become redirects). This is the incremental single-pass clustering
+of topic detection and tracking (Allan et al., 1998, "Topic Detection and Tracking Pilot Study"),
+with the merge step that keeps its result from depending on arrival order when an article bridges
+two halves of one story.
+
+A client ``story_key`` is authoritative: a keyed article joins the story owning the key or founds
+it, and never triggers a merge; two stories with different keys never merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class GroupConfig:
+    """Story grouping thresholds.
+
+    Attributes:
+        min_shared_clusters: shared near-duplicate paragraph clusters that link an article to a
+            story by themselves. One: a wire paragraph reprinted verbatim is decisive.
+        min_shared_words: a shared cluster counts only if the article's paragraph in it has at
+            least this many words, so datelines, bylines and stock phrases link nothing.
+        join_similarity: least document-to-centroid cosine (all-MiniLM-L6-v2) for an article to
+            join a story without shared paragraphs. Rewrites of one event score about 0.6–0.85;
+            different events on one topic mostly below 0.6.
+        merge_similarity: least cosine for a second linked story to be merged, not just skipped.
+        window_hours: evidence counts only if the article's time is within this many hours of the
+            story's first-to-last span. News stories run for days; a week keeps a developing
+            story together while yearly recurring events (an annual summit) stay apart.
+    """
+
+    min_shared_clusters: int = 1
+    min_shared_words: int = 12
+    join_similarity: float = 0.62
+    merge_similarity: float = 0.80
+    window_hours: float = 7 * 24.0
+
+    def __post_init__(self) -> None:
+        if self.min_shared_clusters < 1:
+            raise ValueError("min_shared_clusters must be >= 1")
+        if self.window_hours < 0:
+            raise ValueError("window_hours must be >= 0")
+        if self.merge_similarity < self.join_similarity:
+            raise ValueError("merge_similarity must be >= join_similarity")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleEvidence:
+    """The article being placed.
+
+    Attributes:
+        time: publication (else ingestion) time, POSIX seconds.
+        story_key: client grouping key, if any.
+        keyed_story_id: the story that already owns ``story_key``, if any.
+    """
+
+    time: float
+    story_key: str | None = None
+    keyed_story_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A story with the evidence linking it to the article.
+
+    Attributes:
+        story_id: the story (current id, after redirects).
+        seq: its creation order (lower = older).
+        first_time: earliest member time.
+        last_time: latest member time.
+        shared_clusters: substantive clusters shared with the article.
+        similarity: cosine of the article's document vector to the story's centroid.
+        story_key: the key that made the story, if any.
+    """
+
+    story_id: str
+    seq: int
+    first_time: float
+    last_time: float
+    shared_clusters: int = 0
+    similarity: float = 0.0
+    story_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDecision:
+    """The outcome.
+
+    Attributes:
+        story_id: the story to join (the merge survivor), or ``None`` to found a new story.
+        merged: stories merged into ``story_id``, ascending by seq.
+        reason: ``key``, ``new_key``, ``shared``, ``similar`` or ``new``.
+    """
+
+    story_id: str | None
+    merged: tuple[str, ...] = ()
+    reason: str = "new"
+
+
+def assign_story(
+    article: ArticleEvidence,
+    candidates: Sequence[StoryCandidate],
+    config: GroupConfig = GroupConfig(),
+) -> GroupDecision:
+    """Decide the article's story.
+
+    Args:
+        article: the article's time and key.
+        candidates: stories with any evidence; duplicates of one story id are not allowed.
+        config: thresholds.
+
+    Returns:
+        The decision. The target is the linked story with the most shared clusters, then the
+        highest similarity, then the oldest; the survivor of a merge is the oldest of the target
+        and the merged stories. The result does not depend on the order of ``candidates``.
+
+    Raises:
+        ValueError: a story id appears twice among the candidates.
+    """
+    if len({c.story_id for c in candidates}) != len(candidates):
+        raise ValueError("candidate story ids must be unique")
+    if article.story_key is not None:
+        if article.keyed_story_id is not None:
+            return GroupDecision(article.keyed_story_id, reason="key")
+        return GroupDecision(None, reason="new_key")
+
+    window = config.window_hours * 3600.0
+    linked = [
+        c
+        for c in candidates
+        if c.first_time - window <= article.time <= c.last_time + window
+        and (
+            c.shared_clusters >= config.min_shared_clusters
+            or c.similarity >= config.join_similarity
+        )
+    ]
+    if not linked:
+        return GroupDecision(None, reason="new")
+
+    # Strongest evidence first; this order also decides key clashes, so it is total.
+    linked.sort(key=lambda c: (-c.shared_clusters, -c.similarity, c.seq, c.story_id))
+    target = linked[0]
+    reason = "shared" if target.shared_clusters >= config.min_shared_clusters else "similar"
+    group = [target]
+    for c in linked[1:]:
+        strong = (
+            c.shared_clusters >= config.min_shared_clusters
+            or c.similarity >= config.merge_similarity
+        )
+        keys_clash = c.story_key is not None and any(
+            g.story_key is not None and g.story_key != c.story_key for g in group
+        )
+        if strong and not keys_clash:
+            group.append(c)
+    group.sort(key=lambda c: (c.seq, c.story_id))
+    return GroupDecision(
+        group[0].story_id, merged=tuple(c.story_id for c in group[1:]), reason=reason
+    )

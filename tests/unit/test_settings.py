@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.settings import Settings, SettingsError
+
+
+def test_defaults_without_environment() -> None:
+    s = Settings.from_env({})
+    assert s == Settings()
+    assert s.redis_url is None
+    assert s.port == 8000
+
+
+def test_reads_top_level_and_stage_fields() -> None:
+    s = Settings.from_env(
+        {
+            "WIREDESK_REDIS_URL": "redis://example:6379/1",
+            "WIREDESK_PORT": "9000",
+            "WIREDESK_DATA_DIR": "/tmp/wd",
+            "WIREDESK_API_KEYS": "k1, k2,",
+            "WIREDESK_EMBEDDER": "hash",
+            "WIREDESK_DEDUP__THRESHOLD": "0.93",
+            "WIREDESK_GROUP__WINDOW_HOURS": "48",
+            "WIREDESK_SUMMARIZE__MAX_WORDS": "150",
+            "UNRELATED": "x",
+        }
+    )
+    assert s.redis_url == "redis://example:6379/1"
+    assert s.port == 9000
+    assert s.data_dir == Path("/tmp/wd")
+    assert s.api_keys == ("k1", "k2")
+    assert s.embedder == "hash"
+    assert s.dedup.threshold == 0.93
+    assert s.group.window_hours == 48.0
+    assert s.summarize.max_words == 150
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WIREDESK_PORT", "eighty"),
+        ("WIREDESK_PORT", "0"),
+        ("WIREDESK_EMBEDDER", "gpt"),
+        ("WIREDESK_DEDUP__THRESHOLD", "2"),
+        ("WIREDESK_NEIGHBOURS", "-1"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError):
+        Settings.from_env({name: value})

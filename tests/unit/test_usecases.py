@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.adapters.memory import MemoryStore
+from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError
+from service.domain.models import ArticleInput
+from service.usecases import Wiredesk
+from tests.texts import OTHER, REWRITES, WIRE
+from tests.unit.conftest import Factory
+
+DAY = 86400.0
+T0 = 1_700_000_000.0
+
+
+def article(outlet: str, paragraphs: list[str], n: int = 0, **kw: object) -> ArticleInput:
+    return ArticleInput(
+        url=f"https://{outlet.lower()}.example/{n}",
+        outlet=outlet,
+        title=kw.pop("title", f"{outlet} story {n}"),  # type: ignore[arg-type]
+        text="\n".join(paragraphs),
+        published_at=kw.pop("published_at", T0),  # type: ignore[arg-type]
+        story_key=kw.pop("story_key", None),  # type: ignore[arg-type]
+    )
+
+
+async def four_outlets(wd: Wiredesk) -> list[str]:
+    out = []
+    for i, (outlet, paragraphs) in enumerate(REWRITES.items()):
+        out.append((await wd.submit(article(outlet, paragraphs, published_at=T0 + i))).story_id)
+    return out
+
+
+async def test_four_outlets_make_one_story_with_cross_outlet_clusters(
+    make_wiredesk: Factory,
+) -> None:
+    wd = make_wiredesk()
+    await wd.start()
+    stories = await four_outlets(wd)
+    assert len(set(stories)) == 1
+    other = await wd.submit(article("Reuters", OTHER, published_at=T0 + 10))
+    assert other.story_id != stories[0]
+
+    detail = wd.get_story(stories[0])
+    assert detail.story.article_count == 4
+    widest = detail.clusters[0]
+    assert set(widest.outlets) == {"ABC", "CBS", "MSN", "Yahoo"}
+    assert widest.origin_article_id == "a1"
+
+    brief = await wd.get_brief(stories[0])
+    assert not brief.cached
+    all_sentences = {s for p in REWRITES.values() for para in p for s in [para]}
+    assert brief.sentences
+    for sentence in brief.sentences:
+        assert any(sentence.text in para for para in all_sentences)
+    assert max(len(s.outlets) for s in brief.sentences) >= 3
+    assert brief.word_count <= 100
+    again = await wd.get_brief(stories[0])
+    assert again.cached
+    assert again.text == brief.text
+
+
+async def test_near_duplicate_count_and_reuse_of_embeddings(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    first = await wd.submit(article("MSN", WIRE))
+    assert first.embedded == len(WIRE)
+    assert first.near_duplicate_paragraphs == 0
+    copy = await wd.submit(article("Yahoo", WIRE, n=2))
+    assert copy.embedded == 0  # every paragraph's exact text was embedded before
+    assert copy.near_duplicate_paragraphs == len(WIRE)
+    assert copy.story_id == first.story_id
+
+
+async def test_repost_is_idempotent_and_change_is_an_update(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    a = await wd.submit(article("MSN", WIRE))
+    version = wd.world.stories[a.story_id].version
+    again = await wd.submit(article("MSN", WIRE))
+    assert (again.status, again.article_id, again.story_id) == (
+        "unchanged",
+        a.article_id,
+        a.story_id,
+    )
+    assert len(wd.world.articles) == 1
+    assert wd.world.stories[a.story_id].version == version
+    changed = await wd.submit(article("MSN", WIRE[:3]))
+    assert (changed.status, changed.article_id) == ("updated", a.article_id)
+    assert len(wd.world.articles) == 1
+    assert wd.world.stories[a.story_id].version == version + 1
+    assert len(wd.get_article(a.article_id)[0].paragraphs) == 3
+    assert wd.world.cluster_articles[wd.world.texts[5].cluster_id] == {}
+
+
+async def test_bridging_article_merges_stories_and_old_ids_redirect(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    fire = await wd.submit(article("MSN", WIRE[:3]))
+    budget = await wd.submit(article("Reuters", OTHER))
+    assert fire.story_id != budget.story_id
+    bridge = await wd.submit(article("Digest", [WIRE[1], OTHER[1]], n=9))
+    assert bridge.story_id == fire.story_id  # the older story survives
+    assert bridge.merged_story_ids == (budget.story_id,)
+    detail = wd.get_story(budget.story_id)
+    assert detail.story.story_id == fire.story_id
+    assert detail.requested_id == budget.story_id
+    assert wd.get_article(budget.article_id)[1] == fire.story_id
+    page = wd.list_stories(10, None)
+    assert [s.story_id for s in page.stories] == [fire.story_id]
+
+
+async def test_story_key_groups_unrelated_texts(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    a = await wd.submit(article("MSN", WIRE, story_key="evt-1"))
+    b = await wd.submit(article("Reuters", OTHER, story_key="evt-1"))
+    c = await wd.submit(article("Yahoo", WIRE, n=3, story_key="evt-2"))
+    assert a.story_id == b.story_id
+    assert c.story_id != a.story_id
+
+
+async def test_time_window_keeps_far_apart_articles_apart(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    a = await wd.submit(article("MSN", WIRE))
+    b = await wd.submit(article("Yahoo", WIRE, n=2, published_at=T0 + 30 * DAY))
+    assert a.story_id != b.story_id
+
+
+async def test_store_down_changes_nothing_and_recovers(make_wiredesk: Factory) -> None:
+    store = MemoryStore()
+    wd = make_wiredesk(store)
+    await wd.submit(article("MSN", WIRE))
+    store.down = True
+    with pytest.raises(UnavailableError):
+        await wd.submit(article("Reuters", OTHER))
+    assert len(wd.world.articles) == 1
+    assert len(wd.index) == len(wd.world.texts) == len(WIRE)
+    assert not (await wd.health()).ok
+    store.down = False
+    assert (await wd.submit(article("Reuters", OTHER))).status == "created"
+    assert (await wd.health()).ok
+
+
+async def test_restart_restores_everything(make_wiredesk: Factory) -> None:
+    store = MemoryStore()
+    wd = make_wiredesk(store)
+    ids = await four_outlets(wd)
+    await wd.submit(article("Reuters", OTHER))
+    brief = await wd.get_brief(ids[0])
+    twin = make_wiredesk(store.clone())
+    await twin.start()
+    assert len(twin.index) == len(wd.index)
+    assert twin.world.articles == wd.world.articles
+    assert twin.world.stories == wd.world.stories
+    assert (await twin.get_brief(ids[0])).text == brief.text
+    # The next ids continue where the first instance stopped.
+    nxt = await twin.submit(
+        article(
+            "New",
+            [
+                "A completely different paragraph about a chess "
+                "tournament held in a small mountain village."
+            ],
+        )
+    )
+    assert nxt.article_id == f"a{len(wd.world.articles) + 1}"
+
+
+async def test_batch_items_fail_alone(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    bad = InvalidInputError("bad item")
+    results = await wd.submit_many(
+        [article("MSN", WIRE), bad, article("X", ["Advertisement"]), article("Reuters", OTHER)]
+    )
+    assert results[1] is bad
+    assert isinstance(results[2], InvalidInputError)
+    assert [getattr(r, "status", None) for r in results] == ["created", None, None, "created"]
+
+
+async def test_reads_of_unknown_ids_raise_not_found(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    with pytest.raises(NotFoundError):
+        wd.get_article("a404")
+    with pytest.raises(NotFoundError):
+        wd.get_story("s404")
+    with pytest.raises(NotFoundError):
+        await wd.get_brief("s404")
+    with pytest.raises(InvalidInputError):
+        wd.list_stories(5, "not-a-cursor")
+
+
+async def test_pagination_walks_every_story_once(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk()
+    for i in range(5):
+        await wd.submit(
+            article(
+                f"O{i}",
+                [
+                    f"Unique paragraph number {i} about topic {i * 7} "
+                    f"with enough words to be kept here."
+                ],
+                n=i,
+                published_at=T0 + i * 40 * DAY,
+            )
+        )
+    seen, cursor = [], None
+    while True:
+        page = wd.list_stories(2, cursor)
+        seen += [s.story_id for s in page.stories]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == ["s5", "s4", "s3", "s2", "s1"]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.permutations(list(REWRITES)))
+async def test_grouping_does_not_depend_on_arrival_order(
+    make_wiredesk: Factory, order: list[str]
+) -> None:
+    wd = make_wiredesk()
+    for i, outlet in enumerate(order):
+        await wd.submit(article(outlet, REWRITES[outlet], published_at=T0 + i))
+    await wd.submit(article("Reuters", OTHER))
+    stories = {wd.get_article(a)[1] for a in wd.world.articles}
+    assert len(stories) == 2
+    # Clusters partition the paragraphs: each occurrence belongs to exactly one cluster.
+    occurrences = sum(len(a.paragraphs) for a in wd.world.articles.values())
+    assert sum(sum(c.values()) for c in wd.world.cluster_articles.values()) == occurrences
