@@ -24,6 +24,7 @@ from service.domain.world import World
 from service.pipeline.dedup import DedupConfig, Neighbour, NewText, assign_clusters
 from service.pipeline.fingerprint import fingerprint
 from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
+from service.pipeline.lexical import signature
 from service.pipeline.split import SplitConfig, SplitParagraph, count_words, split_article
 
 
@@ -193,6 +194,12 @@ def plan(
     )
 
 
+def _with_signature(world: World, hit: Neighbour) -> Neighbour:
+    """The index hit with the lexical signature of its text (when the world still has it)."""
+    text = world.text_content.get(hit.text_id)
+    return Neighbour(hit.text_id, hit.score, signature(text) if text is not None else None)
+
+
 def _place_texts(
     world: World,
     prepared: PreparedArticle,
@@ -214,9 +221,16 @@ def _place_texts(
         elif fp not in text_ids:
             counters["text"] += 1
             text_ids[fp] = counters["text"]
-            new_texts.append(NewText(counters["text"], new_vectors[fp], count_words(p.text)))
+            new_texts.append(
+                NewText(counters["text"], new_vectors[fp], count_words(p.text), signature(p.text))
+            )
     fingerprint_of = {tid: fp for fp, tid in text_ids.items()}
-    near = {t.text_id: neighbours.get(fingerprint_of[t.text_id], ()) for t in new_texts}
+    near = {
+        t.text_id: [
+            _with_signature(world, n) for n in neighbours.get(fingerprint_of[t.text_id], ())
+        ]
+        for t in new_texts
+    }
     cluster_of = {
         n.text_id: world.texts[n.text_id].cluster_id
         for hits in near.values()

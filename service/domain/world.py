@@ -77,6 +77,8 @@ class World:
         self.by_url: dict[str, str] = {}
         self.texts: dict[int, TextRecord] = {}
         self.by_fingerprint: dict[str, int] = {}
+        # One paragraph text per text id (for the lexical near-duplicate check).
+        self.text_content: dict[int, str] = {}
         self.stories: dict[str, Story] = {}
         self.redirects: dict[str, str] = {}
         self.story_keys: dict[str, str] = {}
@@ -146,6 +148,7 @@ class World:
             story_id, np.zeros(self.dim)
         ) + self.doc_vector(article)
         for paragraph in article.paragraphs:
+            self.text_content.setdefault(paragraph.text_id, paragraph.text)
             cluster = self.texts[paragraph.text_id].cluster_id
             seen = self.cluster_articles[cluster]
             seen[article.article_id] = seen.get(article.article_id, 0) + 1

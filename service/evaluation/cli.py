@@ -6,6 +6,7 @@ Examples::
     wiredesk eval briefs --dataset multiling2011      # 250-word briefs, with the 10 peer systems
     wiredesk eval stories                             # DUC 2003, MultiLing EN, Giveme5W1H
     wiredesk eval dedup                               # MRPC test + STS-B news test
+    wiredesk eval dedup --dataset mrpc --mrpc-split train   # tune the rule on MRPC train
     wiredesk eval all --json docs/eval.json
     wiredesk eval briefs --jsonl my_labelled.jsonl    # your own data (docs/EVAL_DATA_FORMAT.md)
 """
@@ -65,6 +66,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--no-baselines", action="store_true", help="skip the summary baselines")
     p.add_argument("--json", type=Path, default=None, help="also write the reports as JSON")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--mrpc-split",
+        choices=["train", "test"],
+        default="test",
+        help="MRPC split for dedup (tune on train, report on test)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -162,7 +169,12 @@ def _dedup(
     out = []
     if not wanted or "mrpc" in wanted:
         out.append(
-            evaluate_dedup("mrpc (test)", ds.load_mrpc(args.data, "test"), settings, embedder)
+            evaluate_dedup(
+                f"mrpc ({args.mrpc_split})",
+                ds.load_mrpc(args.data, args.mrpc_split),
+                settings,
+                embedder,
+            )
         )
     if not wanted or "stsb" in wanted:
         out.append(
@@ -252,12 +264,13 @@ def render(report: Any) -> str:
     lines = [
         f"dedup · {report.dataset} · {report.pairs} pairs ({report.positives} positive) · "
         f"{report.seconds:.0f} s",
-        f"at threshold {report.threshold:.3f}: precision {_p(report.precision)}  "
+        f"default rule ({report.rule}): precision {_p(report.precision)}  "
         f"recall {_p(report.recall)}  F1 {_p(report.f1)}",
     ]
     if report.threshold_for_95_precision is not None:
         lines.append(
-            f"precision >= 95.0 needs threshold {report.threshold_for_95_precision:.3f}"
+            "cosine alone: precision >= 95.0 needs threshold "
+            f"{report.threshold_for_95_precision:.3f}"
             f" (recall {_p(report.recall_at_95_precision or 0.0)})"
         )
     if report.spearman is not None:

@@ -9,6 +9,10 @@ The pipeline stage every article goes through first. It turns the raw body a cli
    space.
 2. **Line filters**, in this order; a line that matches any of them is dropped:
 
+   These filters apply to lines of at most :attr:`SplitConfig.max_boilerplate_words` words;
+   from a longer line (a body without line breaks) only the *sentences* that are boilerplate are
+   cut out, each cut ending one run of sentences and starting the next.
+
    * empty, or with no letter or digit at all (``"***"``, ``"—"``, ``"…"``);
    * web boilerplate: the whole line matches one of :attr:`SplitConfig.boilerplate_patterns`
      (case-insensitive, ``re.fullmatch``);
@@ -46,7 +50,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -161,6 +165,12 @@ class SplitConfig:
         numeric_abbreviations: abbreviations after which a sentence does not end when a digit
             follows (case-sensitive). Defaults: :data:`DEFAULT_NUMERIC_ABBREVIATIONS`.
         max_byline_words: a "By ..." line with more words is text, not a byline.
+        max_boilerplate_words: the line filters apply to lines of at most this many words;
+            a longer line is an article body, and only its sentences that match a boilerplate
+            pattern are cut out. 60 words is above any caption or credit line (most are under
+            40) and below the bodies that arrive without line breaks (Giveme5W1H has four
+            whose 500-700 words mention "via Getty Images" once: filtering the whole line
+            dropped the article).
         language: ISO 639 code passed to ``sentencex.segment`` (which falls back along its
             language chain for codes it lacks).
 
@@ -178,6 +188,7 @@ class SplitConfig:
     title_abbreviations: tuple[str, ...] = DEFAULT_TITLE_ABBREVIATIONS
     numeric_abbreviations: tuple[str, ...] = DEFAULT_NUMERIC_ABBREVIATIONS
     max_byline_words: int = 12
+    max_boilerplate_words: int = 60
     language: str = "en"
 
     def __post_init__(self) -> None:
@@ -188,6 +199,7 @@ class SplitConfig:
             "target_chunk_words",
             "max_paragraphs",
             "max_byline_words",
+            "max_boilerplate_words",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"SplitConfig.{name} must be positive")
@@ -428,11 +440,39 @@ def _lines(text: str) -> Iterable[str]:
             yield line
 
 
+def _is_boilerplate(text: str, compiled: _Compiled) -> bool:
+    return compiled.boilerplate is not None and compiled.boilerplate.fullmatch(text) is not None
+
+
+def _runs(line: str, config: SplitConfig, compiled: _Compiled) -> Iterator[tuple[str, ...]]:
+    """The kept runs of consecutive sentences of one line (steps 2-3 of the module docstring).
+
+    A line of at most ``max_boilerplate_words`` words is one run, or none when a line filter
+    drops it. A longer line (a body posted without newlines) is never dropped whole: its
+    boilerplate *sentences* (a caption or credit run into the text) are cut out, and the
+    sentences between them form separate runs, so each run is still a substring of the line.
+    """
+    if count_words(line) <= config.max_boilerplate_words:
+        if _keep_line(line, config, compiled):
+            yield split_sentences(line, config)
+        return
+    run: list[str] = []
+    for sentence in split_sentences(line, config):
+        if _is_boilerplate(sentence, compiled):
+            if run:
+                yield tuple(run)
+            run = []
+        else:
+            run.append(sentence)
+    if run:
+        yield tuple(run)
+
+
 def _keep_line(line: str, config: SplitConfig, compiled: _Compiled) -> bool:
     """The line filters of :func:`split_article` (step 2 of the module docstring)."""
     if not any(ch.isalnum() for ch in line):
         return False
-    if compiled.boilerplate is not None and compiled.boilerplate.fullmatch(line):
+    if _is_boilerplate(line, compiled):
         return False
     if is_byline(line, config.max_byline_words):
         return False
@@ -461,21 +501,18 @@ def split_article(text: str, config: SplitConfig = SplitConfig()) -> tuple[Split
     result: list[SplitParagraph] = []
     seen: set[str] = set()
     for line in _lines(text):
-        if not _keep_line(line, config, compiled):
-            continue
-        sentences = split_sentences(line, config)
-        if count_words(line) > config.max_paragraph_words:
-            groups = chunk_sentences(
-                sentences, config.target_chunk_words, config.max_paragraph_words
-            )
-        else:
-            groups = [sentences]
-        for group in groups:
-            paragraph = " ".join(group)
-            if paragraph in seen:
-                continue
-            seen.add(paragraph)
-            result.append(SplitParagraph(position=len(result), text=paragraph, sentences=group))
-            if len(result) >= config.max_paragraphs:
-                return tuple(result)
+        for run in _runs(line, config, compiled):
+            if count_words(" ".join(run)) > config.max_paragraph_words:
+                groups = chunk_sentences(run, config.target_chunk_words, config.max_paragraph_words)
+            else:
+                groups = [run]
+            for group in groups:
+                paragraph = " ".join(group)
+                if paragraph in seen:
+                    continue
+                seen.add(paragraph)
+                result.append(SplitParagraph(position=len(result), text=paragraph, sentences=group))
+                if len(result) >= config.max_paragraphs:
+                    return tuple(result)
+    return tuple(result)
     return tuple(result)

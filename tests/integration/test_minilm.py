@@ -10,7 +10,8 @@ import pytest
 from service.adapters.batching import BatchingEmbedder
 from service.adapters.embedder import MINILM_DIM, HashingEmbedder
 from service.domain.ports import Embedder
-from service.pipeline.dedup import DedupConfig
+from service.pipeline.dedup import DedupConfig, is_near_duplicate
+from service.pipeline.lexical import signature
 from tests.api.conftest import AP, AP1_REWRITE, AP2_REWRITE, AP4_REWRITE, COMET, LIBRARY, MARATHON
 
 TEXTS = [AP[0], AP[1], LIBRARY.split("\n")[0], "Short.", "", "Ünïcödé — “quotes” and emoji 🔥."]
@@ -59,14 +60,16 @@ def test_identical_texts_identical_vectors(embedder: Embedder) -> None:
     ("original", "rewrite"), [(AP[0], AP1_REWRITE), (AP[1], AP2_REWRITE), (AP[3], AP4_REWRITE)]
 )
 def test_light_rewrite_is_a_near_duplicate(minilm: Embedder, original: str, rewrite: str) -> None:
-    threshold = DedupConfig().threshold
-    out = minilm.encode(
-        [original, rewrite, LIBRARY.split("\n")[0], MARATHON.split("\n")[0], COMET.split("\n")[0]]
-    )
+    config = DedupConfig()
+    others = [LIBRARY.split("\n")[0], MARATHON.split("\n")[0], COMET.split("\n")[0]]
+    out = minilm.encode([original, rewrite, *others])
     sims = out[1:] @ out[0]
-    assert sims[0] > threshold
-    # Unrelated paragraphs score far below the bar (measured: about 0.1).
-    assert np.all(sims[1:] < threshold - 0.5)
+    # The service's decision, with the real model's cosine and the lexical check.
+    assert is_near_duplicate(float(sims[0]), signature(original), signature(rewrite), config)
+    # Unrelated paragraphs score far below even the lexical floor (measured: about 0.1).
+    assert np.all(sims[1:] < config.lexical_threshold - 0.5)
+    for other, sim in zip(others, sims[1:], strict=True):
+        assert not is_near_duplicate(float(sim), signature(original), signature(other), config)
 
 
 @pytest.mark.integration

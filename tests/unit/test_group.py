@@ -41,11 +41,31 @@ def test_bridge_merges_into_oldest() -> None:
     assert d.merged == ("s9",)
 
 
-def test_time_window_excludes_old_stories() -> None:
-    config = GroupConfig(window_hours=24)
-    far = cand("s1", 1, shared=5, t=0.0)
-    assert assign_story(ArticleEvidence(3 * DAY), [far], config).story_id is None
-    assert assign_story(ArticleEvidence(0.5 * DAY), [far], config).story_id == "s1"
+def test_outside_the_window_only_strong_evidence_resumes_a_story() -> None:
+    config = GroupConfig(
+        window_hours=24, join_similarity=0.6, resume_similarity=0.8, merge_similarity=0.8
+    )
+    topical = cand("s1", 1, sim=0.7, t=0.0)
+    assert assign_story(ArticleEvidence(0.5 * DAY), [topical], config).story_id == "s1"
+    assert assign_story(ArticleEvidence(3 * DAY), [topical], config).story_id is None
+    assert assign_story(ArticleEvidence(-3 * DAY), [topical], config).story_id is None
+    close = cand("s1", 1, sim=0.85, t=0.0)
+    assert assign_story(ArticleEvidence(300 * DAY), [close], config).story_id == "s1"
+    copied = cand("s1", 1, shared=1, t=0.0)
+    assert assign_story(ArticleEvidence(300 * DAY), [copied], config).story_id == "s1"
+
+
+def test_a_far_story_is_merged_only_above_the_resume_bar() -> None:
+    config = GroupConfig(
+        window_hours=24, join_similarity=0.6, resume_similarity=0.85, merge_similarity=0.8
+    )
+    here = cand("s2", 2, shared=2, t=100 * DAY)
+    far = cand("s1", 1, sim=0.82, t=0.0)
+    d = assign_story(ArticleEvidence(100 * DAY), [here, far], config)
+    assert (d.story_id, d.merged) == ("s2", ())
+    farther = cand("s1", 1, sim=0.9, t=0.0)
+    d = assign_story(ArticleEvidence(100 * DAY), [here, farther], config)
+    assert (d.story_id, d.merged) == ("s1", ("s2",))
 
 
 def test_story_key_is_authoritative() -> None:
@@ -115,3 +135,10 @@ def test_decision_is_order_independent_and_survivor_is_oldest(
         keys = {c.story_key for c in group if c.story_key is not None}
         assert len(keys) <= 1
     assert d.story_id not in d.merged
+
+
+def test_config_validates_bars() -> None:
+    with pytest.raises(ValueError, match="merge_similarity"):
+        GroupConfig(join_similarity=0.7, merge_similarity=0.6)
+    with pytest.raises(ValueError, match="resume_similarity"):
+        GroupConfig(join_similarity=0.7, resume_similarity=0.6)

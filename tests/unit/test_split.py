@@ -552,3 +552,22 @@ def test_property_chunks_cover_in_order_and_respect_max(sizes: list[int], target
         assert chunk
         if len(chunk) > 1:
             assert sum(count_words(s) for s in chunk) <= max_words
+
+
+def test_long_block_keeps_its_text_and_cuts_only_the_credit_sentence() -> None:
+    # A body posted without line breaks that mentions a photo credit once, mid-way: the whole
+    # line fully matches the Getty credit pattern, but it is an article, not a caption.
+    first = " ".join(["The harbor ferry resumed service on Monday after a long repair."] * 4)
+    credit = "Crews work on the hull (Photo by Sam Lee via Getty Images)."
+    rest = " ".join(["Officials said the boats would run every twenty minutes again."] * 4)
+    body = f"{first} {credit} {rest}"
+    assert count_words(body) > SplitConfig().max_boilerplate_words
+    paragraphs = split_article(body)
+    texts = [p.text for p in paragraphs]
+    assert texts == [first, rest]
+    assert all(p.text in body for p in paragraphs)
+
+
+def test_short_caption_line_is_still_dropped_whole() -> None:
+    body = "Crews work on the hull (Photo by Sam Lee via Getty Images)\nThe ferry runs again today."
+    assert [p.text for p in split_article(body)] == ["The ferry runs again today."]

@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 from service.adapters.memory import MemoryStore
 from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError
 from service.domain.models import ArticleInput
+from service.pipeline.group import GroupConfig
+from service.settings import Settings
 from service.usecases import Wiredesk
 from tests.texts import OTHER, REWRITES, WIRE
 from tests.unit.conftest import Factory
@@ -118,11 +120,24 @@ async def test_story_key_groups_unrelated_texts(make_wiredesk: Factory) -> None:
     assert c.story_id != a.story_id
 
 
-async def test_time_window_keeps_far_apart_articles_apart(make_wiredesk: Factory) -> None:
-    wd = make_wiredesk()
+async def test_far_apart_articles_join_only_on_strong_evidence(make_wiredesk: Factory) -> None:
+    # Any similarity joins within the window; outside it only 0.99 would, or a shared cluster.
+    group = GroupConfig(join_similarity=0.0, resume_similarity=0.99)
+    wd = make_wiredesk(settings=Settings(embedder="hash", group=group))
     a = await wd.submit(article("MSN", WIRE))
-    b = await wd.submit(article("Yahoo", WIRE, n=2, published_at=T0 + 30 * DAY))
-    assert a.story_id != b.story_id
+    near = await wd.submit(article("CBS", OTHER, n=1, published_at=T0 + 2 * DAY))
+    assert (near.story_id, near.reason) == (a.story_id, "similar")
+    far = await wd.submit(article("ABC", OTHER, n=2, published_at=T0 + 30 * DAY))
+    assert far.story_id == a.story_id  # OTHER's own copy: shared clusters count at any distance
+    other_far = await wd.submit(
+        article(
+            "NBC",
+            ["A quiet week of weather with sunshine and light winds expected."],
+            n=3,
+            published_at=T0 + 60 * DAY,
+        )
+    )
+    assert other_far.story_id != a.story_id
 
 
 async def test_store_down_changes_nothing_and_recovers(make_wiredesk: Factory) -> None:
@@ -200,6 +215,7 @@ async def test_pagination_walks_every_story_once(make_wiredesk: Factory) -> None
                 ],
                 n=i,
                 published_at=T0 + i * 40 * DAY,
+                story_key=f"k{i}",
             )
         )
     seen, cursor = [], None

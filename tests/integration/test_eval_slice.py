@@ -1,0 +1,69 @@
+"""Quality on a small slice of the real evaluation data, so that a regression cannot land unseen.
+
+The full runs (``wiredesk eval all``, docs/EVALUATION.md) are benchmarks; this slice runs the same
+code path (the service's own pipeline, settings and model) on a few clusters and fails when
+Wiredesk falls below floors set under the full-run figures, or below the baselines it beats
+there. Skipped when the data (``../shared/data`` or ``$WIREDESK_EVAL_DATA``) is absent: the texts
+are the publishers' and never live in this repository.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from service.evaluation import datasets as ds
+from service.evaluation.runner import (
+    WIREDESK,
+    CachingEmbedder,
+    evaluate_briefs,
+    evaluate_dedup,
+    evaluate_stories,
+    sample_clusters,
+)
+from service.settings import Settings
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (ds.default_data_root() / "duc2003").is_dir(),
+        reason="evaluation data not found (set WIREDESK_EVAL_DATA)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder(minilm: Any) -> CachingEmbedder:
+    """The real model, remembering vectors across this module's runs."""
+    return CachingEmbedder(minilm)
+
+
+def scores(report: Any) -> dict[str, Any]:
+    return {s.system: s for s in report.systems}
+
+
+async def test_briefs_on_a_duc_slice_beat_the_baselines(embedder: CachingEmbedder) -> None:
+    clusters = sample_clusters(ds.load_duc2003(), 6, seed=0)
+    report = await evaluate_briefs("duc2003", clusters, Settings(), embedder, max_words=100)
+    by = {name: s.rouge.rouge2.recall for name, s in scores(report).items()}
+    assert by[WIREDESK] >= 0.07, by
+    for baseline in ("lead", "random"):
+        assert by[WIREDESK] > by[baseline], by
+
+
+async def test_stories_on_giveme5w1h(embedder: CachingEmbedder) -> None:
+    report, _ = await evaluate_stories(
+        "giveme5w1h", ds.load_story_set("giveme5w1h"), Settings(), embedder
+    )
+    ours = scores(report)[WIREDESK]
+    assert ours.bcubed_f1 >= 0.85, ours
+    assert ours.bcubed_precision >= 0.9, ours
+
+
+def test_dedup_precision_on_mrpc(embedder: CachingEmbedder) -> None:
+    pairs = ds.load_mrpc(split="test")[:600]
+    report = evaluate_dedup("mrpc", pairs, Settings(), embedder)
+    assert report.precision >= 0.93, report
+    assert report.recall >= 0.10, report
