@@ -352,7 +352,12 @@ async def evaluate_stories(
     systems = [_clustering(WIREDESK, stories, inputs.gold)]
     systems += baseline_stories(inputs, transfer)
     systems.sort(key=lambda s: -s.bcubed_f1)
-    notes = (f"transferred thresholds chosen on {transfer_from}",) if transfer_from else ()
+    notes: tuple[str, ...] = (
+        (f"transferred thresholds chosen on {transfer_from}",) if transfer_from else ()
+    )
+    refused = sum(1 for s in stories if s.startswith("refused:"))
+    if refused:
+        notes += (f"{refused} articles refused by the service (no usable paragraph), scored alone",)
     report = StoryReport(
         dataset,
         len(articles),
