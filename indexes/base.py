@@ -162,9 +162,12 @@ class VectorIndex(ABC):
         return self._dim
 
     def __len__(self) -> int:
-        """Number of live (added and not removed) vectors."""
-        with self._lock:
-            return int(self._live.size)
+        """Number of live (added and not removed) vectors.
+
+        Lock-free: ``_live`` is never mutated in place, only replaced by a new array, so this
+        never waits behind a long operation (a snapshot, an HNSW build) holding the lock.
+        """
+        return int(self._live.size)
 
     def __contains__(self, item: object) -> bool:
         """``id in index`` is :meth:`contains` for integers and False for anything else."""

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.base import config_from_options
-from indexes.faiss_base import FaissIDMapIndex
+from indexes.faiss_base import FaissIDMapIndex, search_threads
 
 __all__ = ["FaissFlatConfig", "FaissFlatIndex"]
 
@@ -75,7 +75,8 @@ class FaissFlatIndex(FaissIDMapIndex):
 
     def _search(self, queries: NDArray[np.float32], fetch: int) -> NDArray[np.int64]:
         faiss.cvar.distance_compute_blas_threshold = self._config.blas_threshold
-        _, labels = self._index.search(queries, fetch)
+        with search_threads(len(queries)):
+            _, labels = self._index.search(queries, fetch)
         return np.asarray(labels, dtype=np.int64)
 
     def _memory_bytes(self) -> int:

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from indexes.base import config_from_options
-from indexes.faiss_base import COPY_BATCH, FaissIDMapIndex
+from indexes.faiss_base import COPY_BATCH, FaissIDMapIndex, search_threads
 
 __all__ = ["FaissHNSWConfig", "FaissHNSWIndex"]
 
@@ -153,7 +153,8 @@ class FaissHNSWIndex(FaissIDMapIndex):
         params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
         # faiss does not raise ef to k by itself (with ef < k it returns fewer results).
         params.efSearch = max(self._config.ef_search, inner_k)
-        _, labels = self._index.search(queries, inner_k, params=params)
+        with search_threads(len(queries)):
+            _, labels = self._index.search(queries, inner_k, params=params)
         labels = np.asarray(labels, dtype=np.int64)
         # Move the live labels (>= 0) to the front of each row, keeping their order.
         order = np.argsort(labels < 0, axis=1, kind="stable")

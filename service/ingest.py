@@ -316,7 +316,15 @@ def _choose_story(
                 continue
             cluster = cluster_by_text[text_ids[fp]]
             for other in world.cluster_articles.get(cluster, {}):
-                sid = world.current_story_id(world.articles[other].story_id)
+                carrier = world.articles[other]
+                if carrier.outlet == source.outlet:
+                    # An outlet repeats its own house lines (a sign-off, a disclaimer) in
+                    # every story it runs: a paragraph shared only with the same outlet is no
+                    # evidence of one story, or one such line would chain them all together.
+                    # Wire copy is shared across outlets; an outlet's own follow-up still
+                    # joins by similarity.
+                    continue
+                sid = world.current_story_id(carrier.story_id)
                 shared.setdefault(sid, set()).add(cluster)
         similar = world.similar_stories(doc_unit, config.join_similarity)
     else:

@@ -54,6 +54,7 @@ class Metrics:
                 ("stories", "Stories with at least one article"),
                 ("index_vectors", "Vectors in the paragraph index"),
                 ("embed_calls", "Model calls made by the micro-batcher"),
+                ("embed_busy_seconds", "Wall seconds the micro-batcher spent in model calls"),
             )
         }
 

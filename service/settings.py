@@ -43,7 +43,10 @@ class Settings:
         embed_batch_size: most paragraphs per model call; 64 is where MiniLM's throughput
             flattens on 2 cores (≈90 paragraphs/s for batches of 32–64).
         embed_max_wait_ms: how long the micro-batcher waits for more paragraphs from concurrent
-            requests before calling the model; small against the ≈19 ms one paragraph costs.
+            requests before calling the model. 25 ms lets clients whose previous article was
+            just answered post their next one into the same call (with 2 ms, calls alternated
+            between one article and the rest: 37 texts per call on average against 56 with
+            30 ms, docs/PERFORMANCE.md), and is small against the 0.5-2 s a model call takes.
         index_kind: vector-index backend (``auto`` = exact flat search, switching to HNSW when
             the index grows; see :mod:`indexes.factory`).
         neighbours: nearest paragraphs fetched per new paragraph for the dedup decision.
@@ -67,7 +70,7 @@ class Settings:
     api_keys: tuple[str, ...] = ()
     embedder: EmbedderKind = "minilm"
     embed_batch_size: int = 64
-    embed_max_wait_ms: float = 2.0
+    embed_max_wait_ms: float = 25.0
     index_kind: str = "auto"
     neighbours: int = 8
     snapshot_interval_s: float = 30.0

@@ -89,11 +89,16 @@ class Health:
     texts: int
     articles: int
     stories: int
+    adding: int = 0
 
     @property
     def ok(self) -> bool:
-        """Redis answers and the index holds every text."""
-        return self.redis and self.index_vectors == self.texts
+        """Redis answers and the index holds every text.
+
+        While a write adds its ``adding`` new vectors to the index (in a worker thread, just
+        before the world learns their texts) the index may be ahead by up to that many.
+        """
+        return self.redis and self.texts <= self.index_vectors <= self.texts + self.adding
 
 
 @dataclass(slots=True)
@@ -126,6 +131,7 @@ class Wiredesk:
         self.world = World(embedder.dim)
         self._lock = asyncio.Lock()
         self._dirty = False
+        self._adding = 0  # vectors of the write in progress that may be in the index already
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -251,7 +257,9 @@ class Wiredesk:
         )
         known: dict[int, np.ndarray] = {}
         if known_ids:
-            rows = self.index.reconstruct(np.asarray(known_ids, dtype=np.int64))
+            rows = await asyncio.to_thread(
+                self.index.reconstruct, np.asarray(known_ids, dtype=np.int64)
+            )
             known = dict(zip(known_ids, rows, strict=True))
         with self.metrics.time("plan"):
             changes, outcome = plan(
@@ -268,14 +276,24 @@ class Wiredesk:
             return outcome
         with self.metrics.time("commit"):
             await self.store.commit(changes)
-        world.apply(changes)
         if changes.texts:
+            # FAISS work runs in a worker thread (the event loop never waits for the index's
+            # lock, which a snapshot or an HNSW build may hold); the world learns the texts
+            # right after, with no await in between, so readers see both or neither.
             ids = np.asarray([t.text_id for t in changes.texts], dtype=np.int64)
             matrix = np.stack(
                 [np.frombuffer(changes.vectors[int(i)], dtype=np.float32) for i in ids]
             )
-            self.index.add(ids, matrix)
+            self._adding = len(ids)
+            try:
+                with self.metrics.time("index_add"):
+                    await asyncio.to_thread(self.index.add, ids, matrix)
+            finally:
+                world.apply(changes)
+                self._adding = 0
             self._dirty = True
+        else:
+            world.apply(changes)
         self.metrics.embedded.inc(len(changes.texts))
         self.metrics.reused.inc(len(prepared.paragraphs) - len(changes.texts))
         self.metrics.merges.inc(len(changes.redirects))
@@ -442,6 +460,7 @@ class Wiredesk:
             texts=len(self.world.texts),
             articles=len(self.world.articles),
             stories=sum(1 for _ in self.world.live_stories()),
+            adding=self._adding,
         )
 
     def gauges(self) -> dict[str, float]:
@@ -457,6 +476,7 @@ class Wiredesk:
             "stories": sum(1 for _ in w.live_stories()),
             "index_vectors": len(self.index),
             "embed_calls": self.embedder.calls,
+            "embed_busy_seconds": self.embedder.busy_s,
         }
 
     async def snapshot(self, path: Path) -> bool:

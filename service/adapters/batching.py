@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ class BatchingEmbedder:
         self._worker: asyncio.Task[None] | None = None
         self.calls = 0
         self.texts = 0
+        self.busy_s = 0.0  # wall seconds spent inside model calls
 
     @property
     def dim(self) -> int:
@@ -90,7 +92,7 @@ class BatchingEmbedder:
                 slices.append((job, len(batch), len(part)))
                 batch.extend(part)
             try:
-                vectors = await asyncio.to_thread(self._embedder.encode, batch)
+                vectors = await self._encode_timed(batch)
             except Exception as exc:  # a model failure fails its jobs, not the worker
                 for job, _, _ in slices:
                     if not job.future.done():
@@ -105,3 +107,11 @@ class BatchingEmbedder:
                 if job.taken == len(job.texts) and not job.future.done():
                     job.future.set_result(np.concatenate(job.parts))
             pending = [j for j in pending if not j.future.done()]
+
+    async def _encode_timed(self, batch: list[str]) -> NDArray[np.float32]:
+        """One model call in a worker thread, its wall time added to :attr:`busy_s`."""
+        started = time.perf_counter()
+        try:
+            return await asyncio.to_thread(self._embedder.encode, batch)
+        finally:
+            self.busy_s += time.perf_counter() - started

@@ -244,3 +244,19 @@ async def test_grouping_does_not_depend_on_arrival_order(
     # Clusters partition the paragraphs: each occurrence belongs to exactly one cluster.
     occurrences = sum(len(a.paragraphs) for a in wd.world.articles.values())
     assert sum(sum(c.values()) for c in wd.world.cluster_articles.values()) == occurrences
+
+
+async def test_an_outlets_house_line_does_not_chain_its_stories(make_wiredesk: Factory) -> None:
+    house = (
+        "Follow the Millbrook Courier on every platform for breaking news, weather and sports "
+        "from across the valley."
+    )
+    wd = make_wiredesk()
+    fire = await wd.submit(article("Courier", [*WIRE, house], n=1))
+    budget = await wd.submit(article("Courier", [*OTHER, house], n=2))
+    assert budget.story_id != fire.story_id
+    # The same line is still one near-duplicate cluster (attribution stays exact) ...
+    assert budget.near_duplicate_paragraphs == 1
+    # ... while a wire paragraph shared with another outlet still links.
+    copy = await wd.submit(article("Yahoo", [WIRE[0], WIRE[1]], n=3))
+    assert (copy.story_id, copy.reason) == (fire.story_id, "shared")

@@ -1,0 +1,217 @@
+"""``python -m bench [part ...] [--quick]``: Wiredesk's benchmark suite (issue 5).
+
+Parts: ``ingest`` (ingest ratio over HTTP against the raw model, both workloads, plus the
+server's RSS), ``brief`` (uncached brief against sumy LexRank, cached GET latency), ``index``
+(every backend at 10k/100k/1M vectors), ``profile`` (the ingest path under pyinstrument). No
+part named: ``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
+(and ``<part>-latest.json``); tables are printed. Run with ``HF_HUB_OFFLINE=1`` (``make bench``
+does). Every figure is a ratio or a side-by-side comparison measured within one run: the
+machine is shared and absolute times drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from bench.common import RESULTS_DIR, machine_info, table, write_result
+
+PARTS = ("ingest", "brief", "index", "profile")
+
+
+def _print_ingest(result: dict[str, Any]) -> None:
+    rows = [
+        [
+            w["workload"],
+            w["articles"],
+            w["paragraphs_submitted"],
+            w["embedded_by_service"],
+            w["raw_paragraphs_per_s"],
+            w["service_paragraphs_per_s"],
+            w["ratio"],
+            w["cpu_ratio"],
+            w["service_articles_per_s"],
+            w["latency_ms_p50"],
+            w["latency_ms_p99"],
+            w["mean_model_call_texts"],
+            w["server_model_paragraphs_per_s"],
+            w["server_model_utilisation"],
+            w["server_peak_rss_mib"],
+        ]
+        for w in result["workloads"]
+    ]
+    print(
+        table(
+            [
+                "workload",
+                "articles",
+                "paras",
+                "embedded",
+                "model p/s",
+                "service p/s",
+                "ratio",
+                "cpu ratio",
+                "articles/s",
+                "p50 ms",
+                "p99 ms",
+                "texts/call",
+                "in-server model p/s",
+                "model busy",
+                "peak RSS MiB",
+            ],
+            rows,
+        )
+    )
+
+
+def _print_brief(result: dict[str, Any]) -> None:
+    print(
+        table(
+            ["articles", "sentences", "uncached ms", "LexRank ms", "speed-up"],
+            [
+                [
+                    s["articles"],
+                    s["sentences"],
+                    s["uncached_ms_median"],
+                    s["lexrank_ms_median"],
+                    s["speedup_vs_lexrank"],
+                ]
+                for s in result["stories"]
+            ],
+        )
+    )
+    print(
+        table(
+            ["clients", "requests", "hits", "p50 ms", "p99 ms", "req/s"],
+            [
+                [
+                    c["clients"],
+                    c["requests"],
+                    c["cache_hits"],
+                    c["p50_ms"],
+                    c["p99_ms"],
+                    c["requests_per_s"],
+                ]
+                for c in result["cached"]
+            ],
+        )
+    )
+
+
+def _print_index(result: dict[str, Any]) -> None:
+    print(
+        table(
+            [
+                "kind",
+                "active",
+                "vectors",
+                "build s",
+                "search p50 ms",
+                "p99 ms",
+                "cpu ms/q",
+                "recall@10",
+                "insert16 ms",
+                "RSS B/vec",
+                "file B/vec",
+                "to_bytes s",
+            ],
+            [
+                [
+                    r["kind"],
+                    r["active"],
+                    r["vectors"],
+                    r["build_s"],
+                    r["search_ms_p50"],
+                    r["search_ms_p99"],
+                    r["search_cpu_ms_mean"],
+                    r["recall_at_10"],
+                    r["insert16_ms_p50"],
+                    r["rss_bytes_per_vector"],
+                    r["serialised_bytes_per_vector"],
+                    r["to_bytes_s"],
+                ]
+                for r in result["rows"]
+            ],
+        )
+    )
+
+
+def _profile(quick: bool, seed: int) -> dict[str, Any]:
+    from bench import ingest
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    result = ingest.run(quick=quick, seed=seed, workloads=("distinct",), profile_dir=RESULTS_DIR)
+    report = RESULTS_DIR / "ingest-distinct.txt"
+    print(f"pyinstrument report of the server's main thread: {report}")
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the requested parts; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "parts", nargs="*", help=f"any of {', '.join(PARTS)}; default: all but profile"
+    )
+    parser.add_argument("--quick", action="store_true", help="small smoke run (~3 minutes)")
+    parser.add_argument("--seed", type=int, default=0, help="workload seed (default 0)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--index-sizes",
+        default=None,
+        help="comma-separated index sizes (default 10000,100000,1000000; quick 10000,50000)",
+    )
+    parser.add_argument("--index-kinds", default=None, help="comma-separated backends")
+    parser.add_argument(
+        "--articles", type=int, default=None, help="distinct articles to ingest (default all)"
+    )
+    parser.add_argument(
+        "--originals", type=int, default=None, help="real articles behind the wire workload"
+    )
+    args = parser.parse_args(argv)
+    parts = args.parts or ["ingest", "brief", "index"]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
+    print(json.dumps(machine_info()))
+    for part in parts:
+        start = time.perf_counter()
+        print(f"\n== {part} {'(quick)' if args.quick else ''}", flush=True)
+        if part == "ingest":
+            from bench import ingest
+
+            result = ingest.run(
+                quick=args.quick,
+                seed=args.seed,
+                clients=args.clients,
+                articles=args.articles,
+                originals=args.originals,
+            )
+            _print_ingest(result)
+        elif part == "brief":
+            from bench import brief
+
+            result = brief.run(quick=args.quick, seed=args.seed)
+            _print_brief(result)
+        elif part == "index":
+            from bench import index_scaling
+
+            sizes = [int(x) for x in args.index_sizes.split(",")] if args.index_sizes else None
+            kinds = args.index_kinds.split(",") if args.index_kinds else None
+            result = index_scaling.run(quick=args.quick, seed=args.seed, kinds=kinds, sizes=sizes)
+            _print_index(result)
+        else:
+            result = _profile(args.quick, args.seed)
+            _print_ingest(result)
+        result["quick"] = args.quick
+        result["elapsed_s"] = time.perf_counter() - start
+        path = write_result(part, result)
+        print(f"-> {path} ({result['elapsed_s']:.0f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
