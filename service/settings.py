@@ -55,6 +55,10 @@ class Settings:
         max_text_chars: largest article text accepted (about 40k words).
         max_batch_articles: most articles in one batch request.
         brief_cache_ttl_s: lifetime of a cached brief; a story change invalidates it sooner.
+        brief_memory_entries: briefs also kept in this process (least recently used first out),
+            so a repeated GET skips the Redis round trip and the decode; 0 turns it off. Their
+            key carries the story version, so they can never be stale. 1,024 briefs of a few
+            KB each is a few MB.
         split: paragraph/sentence splitting.
         dedup: near-duplicate paragraph clustering.
         group: story grouping.
@@ -78,6 +82,7 @@ class Settings:
     max_text_chars: int = 250_000
     max_batch_articles: int = 200
     brief_cache_ttl_s: int = 7 * 24 * 3600
+    brief_memory_entries: int = 1024
     split: SplitConfig = field(default_factory=SplitConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
@@ -123,6 +128,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive")
+        if self.brief_memory_entries < 0:
+            raise SettingsError("brief_memory_entries must be >= 0")
 
 
 def _stage_from_env(env: Mapping[str, str], prefix: str, default: object) -> object:

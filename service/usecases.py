@@ -14,6 +14,7 @@ import base64
 import dataclasses
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,6 +133,7 @@ class Wiredesk:
         self._lock = asyncio.Lock()
         self._dirty = False
         self._adding = 0  # vectors of the write in progress that may be in the index already
+        self._briefs: OrderedDict[str, BriefView] = OrderedDict()  # in-process LRU over Redis
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -388,6 +390,10 @@ class Wiredesk:
     ) -> BriefView:
         """The story's brief, from the cache when this version was summarised before.
 
+        Looks in this process's LRU first, then in the Redis cache (shared by every process and
+        kept across restarts), and summarises only on a miss in both. Every key carries the
+        story's version, so neither can serve a brief of an older version.
+
         Raises:
             NotFoundError: unknown id.
         """
@@ -396,6 +402,11 @@ class Wiredesk:
         config = self.settings.summarize
         words = max_words or config.max_words
         key = f"brief:{current}:v{story.version}:{words}:{max_sentences}"
+        local = self._briefs.get(key)
+        if local is not None:
+            self._briefs.move_to_end(key)
+            self.metrics.cache.labels("memory_hit").inc()
+            return local
         try:
             raw = await self.cache.get(key)
         except UnavailableError:
@@ -403,8 +414,9 @@ class Wiredesk:
             self.metrics.cache.labels("error").inc()
         if raw is not None:
             self.metrics.cache.labels("hit").inc()
-            cached = msgspec.json.decode(raw, type=BriefView)
-            return dataclasses.replace(cached, cached=True)
+            cached = dataclasses.replace(msgspec.json.decode(raw, type=BriefView), cached=True)
+            self._remember(key, cached)
+            return cached
         self.metrics.cache.labels("miss").inc()
         sources = tuple(self._sources(current))
         cfg = dataclasses.replace(config, max_words=words, max_sentences=max_sentences)
@@ -431,7 +443,19 @@ class Wiredesk:
             )
         except UnavailableError:
             log.warning("brief not cached (Redis down)")
+        else:
+            self._remember(key, dataclasses.replace(view, cached=True))
         return view
+
+    def _remember(self, key: str, view: BriefView) -> None:
+        """Keep a cached brief in the in-process LRU (bounded by ``brief_memory_entries``)."""
+        limit = self.settings.brief_memory_entries
+        if limit <= 0:
+            return
+        self._briefs[key] = view
+        self._briefs.move_to_end(key)
+        while len(self._briefs) > limit:
+            self._briefs.popitem(last=False)
 
     def _sources(self, story_id: str) -> list[SourceSentence]:
         out = []

@@ -260,3 +260,41 @@ async def test_an_outlets_house_line_does_not_chain_its_stories(make_wiredesk: F
     # ... while a wire paragraph shared with another outlet still links.
     copy = await wd.submit(article("Yahoo", [WIRE[0], WIRE[1]], n=3))
     assert (copy.story_id, copy.reason) == (fire.story_id, "shared")
+
+
+def cache_count(wd: Wiredesk, result: str) -> float | None:
+    return wd.metrics.registry.get_sample_value("wiredesk_brief_cache_total", {"result": result})
+
+
+async def test_briefs_come_from_the_process_lru_then_the_shared_cache(
+    make_wiredesk: Factory,
+) -> None:
+    wd = make_wiredesk(settings=Settings(embedder="hash", brief_memory_entries=2))
+    ids = await four_outlets(wd)
+    story = ids[0]
+    cold = await wd.get_brief(story)
+    assert not cold.cached
+    assert (await wd.get_brief(story)).cached
+    assert cache_count(wd, "memory_hit") == 1
+    # Other lengths fill the LRU (two entries); the oldest falls out and comes from the cache.
+    await wd.get_brief(story, max_words=50)
+    await wd.get_brief(story, max_words=60)
+    again = await wd.get_brief(story)
+    assert again.cached
+    assert again.text == cold.text
+    assert cache_count(wd, "hit") == 1
+    # A change to the story bumps its version: neither cache can answer for it.
+    await wd.submit(article("Reuters", [*WIRE[:2]], n=9))
+    fresh = await wd.get_brief(story)
+    assert not fresh.cached
+    assert fresh.version == cold.version + 1
+
+
+async def test_cache_down_still_summarises_and_keeps_nothing_in_memory(
+    make_wiredesk: Factory,
+) -> None:
+    wd = make_wiredesk()
+    ids = await four_outlets(wd)
+    wd.cache.down = True  # type: ignore[attr-defined]
+    assert not (await wd.get_brief(ids[0])).cached
+    assert not (await wd.get_brief(ids[0])).cached
