@@ -291,7 +291,7 @@ def run(
                 model,
                 clients=clients,
                 chunks=2 if quick else 6,
-                batch_sizes=(32, 64, 128),
+                batch_sizes=(8, 16, 32, 64, 128),
                 sample=200 if quick else 500,
                 seed=seed,
                 profile_to=profile,

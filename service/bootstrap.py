@@ -28,12 +28,6 @@ from service.usecases import Wiredesk
 
 log = logging.getLogger(__name__)
 
-# The micro-batcher hands the model up to this many model batches per call. The embedder sorts
-# a call's texts by length before cutting it into ``embed_batch_size`` batches, so a larger call
-# pads less: on DUC/MultiLing/Giveme5W1H paragraphs, 64-text batches cut from a length-sorted
-# pool ran ~1.4x faster than 64-text batches in arrival order (see docs/PERFORMANCE.md).
-CALL_BATCHES = 4
-
 
 def build_embedder(settings: Settings) -> Embedder:
     """The configured embedder (loading MiniLM takes about a second)."""
@@ -88,9 +82,7 @@ async def running(
         url = embedded.url
     client = connect(url)
     base = embedder if embedder is not None else await asyncio.to_thread(build_embedder, settings)
-    batcher = BatchingEmbedder(
-        base, settings.embed_batch_size * CALL_BATCHES, settings.embed_max_wait_ms / 1000
-    )
+    batcher = BatchingEmbedder(base, settings.embed_call_max, settings.embed_max_wait_ms / 1000)
     path = index_path(settings)
     index = await asyncio.to_thread(open_index, path, settings.index_kind, base.dim)
     app = Wiredesk(

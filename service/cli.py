@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wiredesk`` script."""
+    # The model (torch's OpenMP pool) and FAISS (the system libgomp) each keep their threads
+    # spinning after their work, stealing the 2 cores from each other; sleeping waits raised
+    # the all-distinct ingest rate from 59 to 72 paragraphs/s (docs/PERFORMANCE.md). Each
+    # OpenMP runtime reads it when it loads, so it is set before anything imports torch or
+    # faiss; an explicit value in the environment wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = argparse.ArgumentParser(prog="wiredesk", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API (settings from WIREDESK_* env)")

@@ -23,7 +23,7 @@ class SentenceTransformerEmbedder:
     every core for one batch, and concurrent batches would only contend.
     """
 
-    def __init__(self, batch_size: int = 64, model_path: str | None = None) -> None:
+    def __init__(self, batch_size: int = 16, model_path: str | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

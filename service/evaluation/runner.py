@@ -85,7 +85,7 @@ def build_pipeline(settings: Settings, embedder: Embedder) -> Wiredesk:
         MemoryStore(),
         MemoryCache(),
         create_index(settings.index_kind, embedder.dim),
-        BatchingEmbedder(embedder, settings.embed_batch_size, settings.embed_max_wait_ms / 1000),
+        BatchingEmbedder(embedder, settings.embed_call_max, settings.embed_max_wait_ms / 1000),
     )
 
 
