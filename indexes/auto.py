@@ -152,13 +152,25 @@ class AutoIndex(VectorIndex):
                 self._convert()
 
     def _convert(self) -> None:
+        """Convert inline (caller holds the lock)."""
+        self._inner = self._copy_live(self._inner.ids())
+        self._switched.set()
+
+    def _copy_live(self, ids: NDArray[np.int64]) -> FaissHNSWIndex:
+        """A new HNSW graph of those of ``ids`` still live, copied in chunks.
+
+        Each chunk's vectors are read under the lock and inserted without it, so a copy made
+        from the background thread never holds callers up for more than one chunk's read.
+        """
         hnsw = FaissHNSWIndex(self.dim, self._config.hnsw)
-        ids = self._inner.ids()
         for start in range(0, ids.size, COPY_BATCH):
             chunk = ids[start : start + COPY_BATCH]
-            hnsw.add(chunk, self._inner.reconstruct(chunk))
-        self._inner = hnsw
-        self._switched.set()
+            with self._lock:
+                flat = self._inner
+                live = chunk[flat._is_live(chunk)]
+                vectors = flat.reconstruct(live)
+            hnsw.add(live, vectors)
+        return hnsw
 
     def _start_background_conversion(self) -> None:
         """Start the builder thread (caller holds the lock)."""
@@ -174,14 +186,7 @@ class AutoIndex(VectorIndex):
 
     def _build_in_background(self, ids: NDArray[np.int64]) -> None:
         try:
-            hnsw = FaissHNSWIndex(self.dim, self._config.hnsw)
-            for start in range(0, ids.size, COPY_BATCH):
-                chunk = ids[start : start + COPY_BATCH]
-                with self._lock:  # copy the chunk's live vectors; build outside the lock
-                    flat = self._inner
-                    live = chunk[flat._is_live(chunk)]
-                    vectors = flat.reconstruct(live)
-                hnsw.add(live, vectors)
+            hnsw = self._copy_live(ids)
             while True:
                 with self._lock:
                     if len(self._journal) <= _CATCH_UP_UNDER_LOCK:

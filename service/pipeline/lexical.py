@@ -8,6 +8,7 @@ word and every number, so :mod:`service.pipeline.dedup` also compares these sign
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -52,6 +53,10 @@ class Signature:
     numbers: frozenset[str]
 
 
+# Memoised: the dedup check asks for the signature of every index neighbour of every new
+# paragraph (8 per paragraph), mostly the same recent texts again and again, at ~35 us a call.
+# Signatures are immutable, so sharing them is safe; 4,096 of them take about 15 MB.
+@functools.lru_cache(maxsize=4096)
 def signature(text: str) -> Signature:
     """The lexical signature of ``text`` (empty sets for an empty text)."""
     tokens = _WORD.findall(text.lower())
