@@ -11,7 +11,9 @@ For each backend and size: build time, single-query search latency (k = 10, one 
 call, as the service asks per new paragraph), insert latency (adding 16 vectors, a typical
 article, into the full index), recall@10 against exact brute force (NumPy matrix product),
 memory per vector (resident-set growth while building, the serialised size, and the
-backend's own estimate), and the time ``to_bytes`` needs (the snapshot's in-memory copy).
+backend's own estimate), the time ``to_bytes`` needs (the snapshot's in-memory copy), and
+the latency of inserts (16 vectors plus one search, in a loop) made while ``to_bytes`` runs
+in another thread: writers must not wait for a snapshot.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def measure(
     t = time.perf_counter()
     serialised = len(index.to_bytes())
     serialise_s = time.perf_counter() - t
+    during = _inserts_during_snapshot(index, extra, first_id=n + 16 * 20, k=k)
     row = {
         "kind": kind,
         "active": getattr(index, "active_kind", kind),
@@ -129,10 +132,49 @@ def measure(
         "serialised_bytes_per_vector": serialised / n,
         "estimated_bytes_per_vector": index.memory_bytes() / n,
         "to_bytes_s": serialise_s,
+        "snapshot_s": during["snapshot_s"],
+        "inserts_during_snapshot": during["inserts"],
+        "insert_during_snapshot_ms_p50": during["p50_ms"],
+        "insert_during_snapshot_ms_max": during["max_ms"],
     }
     del index
     gc.collect()
     return row
+
+
+def _inserts_during_snapshot(
+    index: Any, extra: NDArray[np.float32], first_id: int, k: int
+) -> dict[str, float]:
+    """Insert 16 vectors and search once, in a loop, while ``to_bytes`` runs in a thread."""
+    import threading
+
+    done = threading.Event()
+    spent: list[float] = []
+
+    def snapshot() -> None:
+        start = time.perf_counter()
+        index.to_bytes()
+        spent.append(time.perf_counter() - start)
+        done.set()
+
+    thread = threading.Thread(target=snapshot)
+    latencies: list[float] = []
+    next_id = first_id
+    thread.start()
+    while not done.is_set():
+        rows = np.arange(len(latencies) * 16, len(latencies) * 16 + 16) % len(extra)
+        t = time.perf_counter()
+        index.add(np.arange(next_id, next_id + 16, dtype=np.int64), extra[rows])
+        index.search(extra[rows[:1]], k)
+        latencies.append((time.perf_counter() - t) * 1000)
+        next_id += 16
+    thread.join()
+    return {
+        "snapshot_s": spent[0],
+        "inserts": float(len(latencies)),
+        "p50_ms": percentile(latencies, 50),
+        "max_ms": max(latencies) if latencies else float("nan"),
+    }
 
 
 def run(

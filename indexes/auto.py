@@ -222,14 +222,17 @@ class AutoIndex(VectorIndex):
         return self._inner.memory_bytes()
 
     def _dump(self) -> tuple[dict[str, Any], Blobs]:
+        # Runs without this object's lock (see VectorIndex._encode): read the wrapped index
+        # once, since a background conversion may swap it in the meantime.
+        inner = self._inner
         state = {
             "switch_at": self._config.switch_at,
             "flat": dataclasses.asdict(self._config.flat),
             "hnsw": dataclasses.asdict(self._config.hnsw),
             "background_from": self._config.background_from,
-            "active": self._inner.kind,
+            "active": inner.kind,
         }
-        return state, {"inner": memoryview(self._inner.to_bytes())}
+        return state, {"inner": memoryview(inner.to_bytes())}
 
     @classmethod
     def _restore(

@@ -11,8 +11,12 @@ What the base class guarantees for every backend:
 * **Validation before mutation.** ``add`` checks shapes, dtypes, finiteness, id sign and id
   uniqueness (within the call and against the index) before a backend hook runs, so a
   rejected call leaves the index unchanged.
-* **Locking.** Each public method holds one re-entrant lock, so a snapshot taken by
-  ``to_bytes``/``save`` from another thread sees a consistent state.
+* **Locking.** Each public method holds one re-entrant lock.
+* **Snapshots that do not block writers.** ``to_bytes``/``save`` hold the lock only to
+  freeze the backend: while the backend serialises itself (13 s for a million-vector HNSW
+  graph), adds and removes go to an in-memory overlay that searches, ``reconstruct`` and
+  ``contains`` see at once, and the overlay is applied to the backend afterwards. The
+  snapshot holds exactly the state of the moment it started.
 * **Canonical scores and ordering.** A backend only proposes candidate ids. The base class
   recomputes every candidate's score itself (element-wise product then ``numpy.sum`` over
   the last axis, the same arithmetic for every row, so duplicate vectors get bit-identical
@@ -32,6 +36,7 @@ import os
 import struct
 import tempfile
 import threading
+import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -67,6 +72,11 @@ _MAX_HEADER_BYTES: Final = 1 << 20
 _RESCORE_CHUNK: Final = 8192
 
 _INT64_MAX: Final = int(np.iinfo(np.int64).max)
+
+# After a snapshot, the writes made meanwhile are replayed into the backend this many at a
+# time, each batch under the lock; writers get the lock between batches. 64 HNSW inserts
+# take ~75 ms at 1M vectors on 2 cores (docs/PERFORMANCE.md), so no writer waits longer.
+_REPLAY_BATCH: Final = 64
 
 Blobs = dict[str, memoryview]
 """Named binary payloads of a snapshot (each an independent copy, never a live view)."""
@@ -138,6 +148,9 @@ class VectorIndex(ABC):
         # ids() is a copy. Updating it costs O(n) memmove per call (about 1 ms per million
         # ids), small next to the backends' own insertion cost.
         self._live: NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        # Set while a snapshot serialises the backend (see _encode); one snapshot at a time.
+        self._overlay: _Overlay | None = None
+        self._snapshot_lock = threading.Lock()
 
     # ----------------------------------------------------------------- construction
 
@@ -210,7 +223,10 @@ class VectorIndex(ABC):
             present = new_ids[self._is_live(new_ids)]
             if present.size:
                 raise ValueError(f"ids already in the index: {np.sort(present)[:10].tolist()}")
-            self._add(new_ids, new_vectors)
+            if self._overlay is not None:
+                self._overlay.add(new_ids, new_vectors)
+            else:
+                self._add(new_ids, new_vectors)
             self._live = _merge_sorted(self._live, ordered)
 
     def remove(self, ids: ArrayLike) -> int:
@@ -230,7 +246,10 @@ class VectorIndex(ABC):
             doomed = wanted[self._is_live(wanted)]
             if doomed.size == 0:
                 return 0
-            self._remove(doomed)
+            if self._overlay is not None:
+                self._overlay.remove(doomed)
+            else:
+                self._remove(doomed)
             self._live = np.delete(self._live, np.searchsorted(self._live, doomed))
             return int(doomed.size)
 
@@ -268,7 +287,8 @@ class VectorIndex(ABC):
             # that was cut off; on a tie we double the fetch for those rows only.
             fetch = min(k + 1, n)
             while pending.size:
-                cand_ids, cand_scores = self._rank(q[pending], self._search(q[pending], fetch))
+                cand = self._candidates(q[pending], fetch, final=fetch >= n)
+                cand_ids, cand_scores = self._rank(q[pending], cand)
                 done = _rows_complete(cand_ids, cand_scores, k, final=fetch >= n)
                 take = min(k, fetch)
                 out_ids[pending[done], :take] = cand_ids[done, :take]
@@ -315,15 +335,20 @@ class VectorIndex(ABC):
             missing = wanted[~self._is_live(wanted)]
             if missing.size:
                 raise KeyError(f"ids not in the index: {np.unique(missing)[:10].tolist()}")
-            return np.array(self._reconstruct(wanted), dtype=np.float32, order="C")
+            return np.array(self._vectors_of(wanted), dtype=np.float32, order="C")
 
     def memory_bytes(self) -> int:
         """Estimate of the memory the index uses, in bytes (order of magnitude, not exact)."""
         with self._lock:
-            return int(self._live.nbytes) + self._memory_bytes()
+            extra = self._overlay.nbytes if self._overlay is not None else 0
+            return int(self._live.nbytes) + self._memory_bytes() + extra
 
     def to_bytes(self) -> bytes:
-        """Serialise the index; :meth:`from_bytes` (or the factory) restores it."""
+        """Serialise the index; :meth:`from_bytes` (or the factory) restores it.
+
+        Writers do not wait for it (see the module docstring): the result holds the state
+        of the call's start.
+        """
         return b"".join(self._encode())
 
     @classmethod
@@ -355,8 +380,9 @@ class VectorIndex(ABC):
 
         The data goes to a temporary file in the same directory, is fsync'ed, then
         ``os.replace``'d over ``path`` (and the directory is fsync'ed), so a crash leaves
-        either the old file or the new one, never a mix. The index lock is held only while
-        the snapshot is taken in memory, not while writing.
+        either the old file or the new one, never a mix. The index lock is held only to
+        freeze the backend and, afterwards, to replay the writes made meanwhile (see
+        :meth:`_encode`), not while the backend serialises itself or the file is written.
         """
         target = Path(path)
         parts = self._encode()
@@ -468,7 +494,7 @@ class VectorIndex(ABC):
         for start in range(0, rows.size, _RESCORE_CHUNK):
             r = rows[start : start + _RESCORE_CHUNK]
             c = cols[start : start + _RESCORE_CHUNK]
-            vecs = self._reconstruct(cand[r, c])
+            vecs = self._vectors_of(cand[r, c])
             # Element-wise product then a last-axis sum: identical rows give bit-identical
             # scores, which makes the id tie-break well defined.
             scores[r, c] = np.sum(vecs * queries[r], axis=1, dtype=np.float32)
@@ -476,10 +502,95 @@ class VectorIndex(ABC):
         order = np.lexsort((tie_key, -scores), axis=-1)
         return np.take_along_axis(cand, order, axis=1), np.take_along_axis(scores, order, axis=1)
 
+    def _candidates(
+        self, queries: NDArray[np.float32], fetch: int, *, final: bool
+    ) -> NDArray[np.int64]:
+        """Candidate ids for :meth:`search` (``-1`` = none), from the backend and the overlay.
+
+        Without an overlay this is the backend's ``_search``. With one (a snapshot is being
+        taken), the backend holds the state of the snapshot's start: its ids removed since
+        are masked, ``fetch`` is widened by their number, and the overlay's added vectors are
+        scored by brute force. An overlay vector scoring below the backend's last candidate
+        is left out unless the backend has nothing more to give (or ``final``): then the
+        settling rule of :func:`_rows_complete` (k-th score above the last candidate's)
+        still proves that nothing unfetched can enter the top k. Caller holds the lock.
+        """
+        overlay = self._overlay
+        if overlay is None:
+            return self._search(queries, fetch)
+        m = queries.shape[0]
+        base_fetch = min(fetch + overlay.removed_count, overlay.base_size)
+        if base_fetch > 0:
+            base = self._search(queries, base_fetch)
+            base = np.where(overlay.masks(base), -1, base)
+        else:
+            base = np.full((m, 0), -1, dtype=np.int64)
+        extra_ids, extra_vectors = overlay.added()
+        if extra_ids.size == 0:
+            return base
+        extra = np.broadcast_to(extra_ids, (m, extra_ids.size)).copy()
+        if not final and base_fetch < overlay.base_size and base.shape[1]:
+            valid = base >= 0
+            rows, cols = np.nonzero(valid)
+            scores = np.full(base.shape, np.inf, dtype=np.float32)
+            scores[rows, cols] = np.sum(
+                self._reconstruct(base[rows, cols]) * queries[rows], axis=1, dtype=np.float32
+            )
+            floor = scores.min(axis=1, keepdims=True)
+            extra_scores = queries @ extra_vectors.T
+            extra[extra_scores < floor] = -1
+        return np.concatenate([base, extra], axis=1)
+
+    def _vectors_of(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Stored vectors of live ``ids``, from the overlay where it has them. Caller locks."""
+        if self._overlay is None:
+            return self._reconstruct(ids)
+        found, vectors = self._overlay.lookup(ids)
+        if not found.all():
+            vectors[~found] = self._reconstruct(ids[~found])
+        return vectors
+
+    def _replay_overlay(self) -> None:
+        """Move the overlay's writes into the backend, then drop the overlay.
+
+        Batches of ``_REPLAY_BATCH``, each under the lock; between batches writers get the
+        lock and keep writing to the overlay, which stays in force until it is empty.
+        Removes go first: an id removed from the backend and added again must leave it
+        before its new vector enters.
+        """
+        while True:
+            with self._lock:
+                overlay = self._overlay
+                if overlay is None:
+                    return
+                removed = overlay.take_removed(_REPLAY_BATCH)
+                if removed.size:
+                    self._remove(removed)
+                    continue
+                added_ids, added_vectors = overlay.take_added(_REPLAY_BATCH)
+                if added_ids.size:
+                    self._add(added_ids, added_vectors)
+                if overlay.empty:
+                    self._overlay = None
+                    return
+            # Let a waiting writer take the lock: re-acquiring at once would usually win,
+            # since the waiter must first be scheduled and get the GIL.
+            time.sleep(0.0005)
+
     def _encode(self) -> list[bytes | memoryview]:
-        """Snapshot under the lock, then frame it (outside the lock) as container parts."""
-        with self._lock:
-            state, blobs = self._dump()
+        """Freeze the backend, serialise it without the lock, frame it as container parts.
+
+        While ``_dump`` runs, writers go to the overlay (see the module docstring); the
+        overlay is replayed into the backend afterwards (:meth:`_replay_overlay`), also
+        when ``_dump`` fails.
+        """
+        with self._snapshot_lock:
+            with self._lock:
+                self._overlay = _Overlay(self._dim, int(self._live.size))
+            try:
+                state, blobs = self._dump()
+            finally:
+                self._replay_overlay()
         header = json.dumps(
             {
                 "kind": self.kind,
@@ -604,3 +715,97 @@ def _rows_complete(
     settled = np.zeros(ids.shape[0], dtype=np.bool_)
     settled[rows] = scores[rows, k - 1] > scores[rows, found[rows] - 1]
     return settled
+
+
+class _Overlay:
+    """Adds and removes made while a snapshot serialises the backend.
+
+    Attributes:
+        base_size: live vectors in the backend: its size when frozen, then moved by each
+            batch replayed into it.
+    """
+
+    def __init__(self, dim: int, base_size: int) -> None:
+        self._dim = dim
+        self.base_size = base_size
+        self._added: dict[int, NDArray[np.float32]] = {}
+        self._removed: set[int] = set()
+        self._stacked: tuple[NDArray[np.int64], NDArray[np.float32]] | None = None
+
+    @property
+    def removed_count(self) -> int:
+        """Backend ids removed since the freeze."""
+        return len(self._removed)
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory held (vectors and ids)."""
+        return len(self._added) * (self._dim * 4 + 8) + len(self._removed) * 8
+
+    def add(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
+        """Record validated new ids (not live) with their vectors."""
+        for id_, vector in zip(ids.tolist(), vectors, strict=True):
+            self._added[id_] = vector.copy()
+        self._stacked = None
+
+    def remove(self, ids: NDArray[np.int64]) -> None:
+        """Record the removal of live ids: an overlay add is dropped, a backend id masked."""
+        for id_ in ids.tolist():
+            if self._added.pop(id_, None) is None:
+                self._removed.add(id_)
+        self._stacked = None
+
+    def added(self) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The added ids (ascending) and their vectors, shape ``(a,)`` and ``(a, dim)``."""
+        if self._stacked is None:
+            ids = np.array(sorted(self._added), dtype=np.int64)
+            vectors = np.empty((ids.size, self._dim), dtype=np.float32)
+            for row, id_ in enumerate(ids.tolist()):
+                vectors[row] = self._added[id_]
+            self._stacked = (ids, vectors)
+        return self._stacked
+
+    def removed_ids(self) -> NDArray[np.int64]:
+        """The masked backend ids, ascending."""
+        return np.array(sorted(self._removed), dtype=np.int64)
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is left to replay."""
+        return not self._added and not self._removed
+
+    def take_removed(self, limit: int) -> NDArray[np.int64]:
+        """Hand over up to ``limit`` masked ids for removal from the backend (ascending)."""
+        taken = self.removed_ids()[:limit]
+        self._removed.difference_update(taken.tolist())
+        self.base_size -= int(taken.size)
+        self._stacked = None
+        return taken
+
+    def take_added(self, limit: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """Hand over up to ``limit`` added ids and vectors for the backend (ascending ids)."""
+        ids, vectors = self.added()
+        ids, vectors = ids[:limit], vectors[:limit]
+        for id_ in ids.tolist():
+            del self._added[id_]
+        self.base_size += int(ids.size)
+        self._stacked = None
+        return ids, vectors
+
+    def masks(self, ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Which of ``ids`` (any shape) are masked backend ids."""
+        if not self._removed:
+            return np.zeros(ids.shape, dtype=np.bool_)
+        return np.isin(ids, self.removed_ids())
+
+    def lookup(self, ids: NDArray[np.int64]) -> tuple[NDArray[np.bool_], NDArray[np.float32]]:
+        """``(found, vectors)``: rows of ``ids`` the overlay holds are filled, others not."""
+        found = np.zeros(ids.shape[0], dtype=np.bool_)
+        vectors = np.zeros((ids.shape[0], self._dim), dtype=np.float32)
+        if self._added:
+            for row, id_ in enumerate(ids.tolist()):
+                vector = self._added.get(id_)
+                if vector is not None:
+                    found[row] = True
+                    vectors[row] = vector
+        return found, vectors
