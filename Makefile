@@ -9,11 +9,13 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # torch first, pinned to the CPU build: otherwise sentence-transformers pulls the CUDA build.
+# Then the ONNX exports of the model (fp32, int8) into the model cache, offline, once.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[dev,eval]"
+	HF_HUB_OFFLINE=1 $(BIN)/wiredesk build-model
 	touch $(STAMP)
 
 run: $(STAMP)

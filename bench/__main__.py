@@ -1,9 +1,10 @@
 """``python -m bench [part ...] [--quick]``: Wiredesk's benchmark suite (issue 5).
 
 Parts: ``ingest`` (ingest ratio over HTTP against the raw model, both workloads, plus the
-server's RSS), ``brief`` (uncached brief against sumy LexRank, cached GET latency), ``index``
-(every backend at 10k/100k/1M vectors), ``profile`` (the ingest path under pyinstrument). No
-part named: ``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
+server's RSS), ``embedders`` (raw rate and cosine of torch, ONNX fp32 and ONNX int8),
+``brief`` (uncached brief against sumy LexRank, cached GET latency), ``index`` (every backend
+at 10k/100k/1M vectors), ``profile`` (the ingest path under pyinstrument). No part named:
+``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
 (and ``<part>-latest.json``); tables are printed. Run with ``HF_HUB_OFFLINE=1`` (``make bench``
 does). Every figure is a ratio or a side-by-side comparison measured within one run: the
 machine is shared and absolute times drift.
@@ -20,7 +21,7 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, machine_info, table, write_result
 
-PARTS = ("ingest", "brief", "index", "profile")
+PARTS = ("ingest", "embedders", "brief", "index", "profile")
 
 
 def _print_ingest(result: dict[str, Any]) -> None:
@@ -33,6 +34,9 @@ def _print_ingest(result: dict[str, Any]) -> None:
             w["raw_paragraphs_per_s"],
             w["service_paragraphs_per_s"],
             w["ratio"],
+            w["server_embedder"],
+            w["backend_raw_paragraphs_per_s"],
+            w["backend_ratio"],
             w["cpu_ratio"],
             w["service_articles_per_s"],
             w["latency_ms_p50"],
@@ -54,6 +58,9 @@ def _print_ingest(result: dict[str, Any]) -> None:
                 "model p/s",
                 "service p/s",
                 "ratio",
+                "server embedder",
+                "its raw p/s",
+                "ratio to it",
                 "cpu ratio",
                 "articles/s",
                 "p50 ms",
@@ -86,9 +93,10 @@ def _print_brief(result: dict[str, Any]) -> None:
     )
     print(
         table(
-            ["clients", "requests", "hits", "p50 ms", "p99 ms", "req/s"],
+            ["client", "clients", "requests", "hits", "p50 ms", "p99 ms", "req/s"],
             [
                 [
+                    c["client"],
                     c["clients"],
                     c["requests"],
                     c["cache_hits"],
@@ -118,6 +126,9 @@ def _print_index(result: dict[str, Any]) -> None:
                 "RSS B/vec",
                 "file B/vec",
                 "to_bytes s",
+                "inserts during snapshot",
+                "their p50 ms",
+                "their max ms",
             ],
             [
                 [
@@ -133,6 +144,9 @@ def _print_index(result: dict[str, Any]) -> None:
                     r["rss_bytes_per_vector"],
                     r["serialised_bytes_per_vector"],
                     r["to_bytes_s"],
+                    r["inserts_during_snapshot"],
+                    r["insert_during_snapshot_ms_p50"],
+                    r["insert_during_snapshot_ms_max"],
                 ]
                 for r in result["rows"]
             ],
@@ -191,6 +205,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 originals=args.originals,
             )
             _print_ingest(result)
+        elif part == "embedders":
+            from bench import embedders
+
+            result = embedders.run(quick=args.quick, seed=args.seed)
+            print(
+                table(
+                    ["embedder", "p/s", "x minilm", "cos mean", "cos p1", "cos min"],
+                    embedders.table_rows(result),
+                )
+            )
         elif part == "brief":
             from bench import brief
 

@@ -12,12 +12,20 @@ story holds exactly its articles. Everything goes through a fresh ``wiredesk ser
   which feeds sumy pre-split sentences) on the story's sentences as the service's splitter
   cuts them, in this process, between the service's requests (the server idles meanwhile);
 * cached brief: after one miss, ``clients`` concurrent clients GET the same brief
-  ``requests`` times; per-request latency at the client.
+  ``requests`` times; per-request latency at the client. Two load generators, one after the
+  other: ``httpx.AsyncClient`` tasks in this process, and, when the machine has it, ``wrk``
+  (C, one thread, keep-alive; Debian package ``wrk``) in a second process. On 2 cores the
+  clients share the CPU with the server, and the Python clients cost more CPU per request
+  than the server does, so their latencies include their own event loop's queueing; wrk's
+  show the server's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
+import subprocess
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -138,6 +146,7 @@ async def _cached(server: Server, story_id: str, clients: int, requests: int) ->
     await asyncio.gather(*(client() for _ in range(clients)))
     wall = time.perf_counter() - start
     return {
+        "client": "httpx",
         "clients": clients,
         "requests": len(latencies),
         "cache_hits": hits,
@@ -146,6 +155,58 @@ async def _cached(server: Server, story_id: str, clients: int, requests: int) ->
         "max_ms": max(latencies),
         "requests_per_s": len(latencies) / wall,
     }
+
+
+_WRK_LINE = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Latency percentiles (ms) and requests/s from ``wrk --latency`` output.
+
+    Raises:
+        ValueError: the output lacks the latency distribution or the rate, or reports
+            non-2xx responses or socket errors.
+    """
+    found = {f"p{q}_ms": float(v) * _UNIT_MS[unit] for q, v, unit in _WRK_LINE.findall(output)}
+    rate = re.search(r"Requests/sec:\s*([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if "p50_ms" not in found or "p99_ms" not in found or rate is None or total is None:
+        raise ValueError(f"unexpected wrk output:\n{output}")
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise ValueError(f"wrk saw failed requests:\n{output}")
+    return {**found, "requests_per_s": float(rate.group(1)), "requests": float(total.group(1))}
+
+
+def _cached_wrk(server: Server, story_id: str, clients: int, seconds: int) -> dict[str, Any]:
+    """``wrk -t1 -c<clients> -d<seconds>s --latency`` on the cached brief (after a warm GET)."""
+    url = f"{server.base_url}/stories/{story_id}/brief"
+    httpx.get(url, timeout=60).raise_for_status()
+    hits_before = _memory_hits(server)
+    done = subprocess.run(
+        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
+    parsed = parse_wrk(done.stdout)
+    return {
+        "client": "wrk",
+        "clients": clients,
+        "requests": int(parsed["requests"]),
+        "cache_hits": int(_memory_hits(server) - hits_before),
+        "p50_ms": parsed["p50_ms"],
+        "p99_ms": parsed["p99_ms"],
+        "max_ms": float("nan"),
+        "requests_per_s": parsed["requests_per_s"],
+    }
+
+
+def _memory_hits(server: Server) -> float:
+    text = httpx.get(f"{server.base_url}/metrics", timeout=30).text
+    match = re.search(r'^wiredesk_brief_cache_total\{result="memory_hit"\} ([\d.e+]+)$', text, re.M)
+    return float(match.group(1)) if match else 0.0
 
 
 def run(*, quick: bool, seed: int = 0) -> dict[str, Any]:
@@ -186,5 +247,9 @@ def run(*, quick: bool, seed: int = 0) -> dict[str, Any]:
             asyncio.run(_cached(server, biggest, clients, 400 if quick else 4000))
             for clients in (1, 8)
         ]
+        if shutil.which("wrk"):
+            results["cached"] += [
+                _cached_wrk(server, biggest, clients, 5 if quick else 15) for clients in (1, 8)
+            ]
     results["busy_processes_after"] = busy_processes()
     return results

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
 from bench.common import Server, busy_processes, cpu_seconds, percentile, rss_bytes, serve
 from bench.workload import BenchArticle, WireConfig, load_distinct, wire_workload
@@ -67,13 +68,38 @@ class RawModel:
 
     def encode(self, texts: Sequence[str], batch_size: int) -> None:
         """One ``encode`` call over ``texts`` (the timing is the caller's)."""
-        self.model.encode(
+        self.vectors(texts, batch_size)
+
+    def vectors(self, texts: Sequence[str], batch_size: int) -> np.ndarray[Any, Any]:
+        """One ``encode`` call over ``texts``: unit vectors, shape ``(len(texts), 384)``."""
+        out: np.ndarray[Any, Any] = self.model.encode(
             list(texts),
             batch_size=batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+        return out
+
+
+def serving_backend(extra_env: dict[str, str] | None) -> tuple[str, Any | None]:
+    """The server's embedder kind, and that embedder loaded here when it is not torch's.
+
+    The ratio's reference stays ``SentenceTransformer.encode`` (the issue's definition); when
+    the server runs another backend (ONNX Runtime), its own raw rate on the same slices gives
+    a second ratio, the service's overhead over the backend it actually runs.
+    """
+    import os
+
+    from service.bootstrap import build_embedder
+    from service.settings import Settings
+
+    settings = Settings.from_env({**os.environ, **(extra_env or {})})
+    if settings.embedder in ("minilm", "hash"):
+        return settings.embedder, None
+    backend = build_embedder(settings)
+    backend.encode(["warm up"] * 8)
+    return settings.embedder, backend
 
 
 async def _post_all(
@@ -148,22 +174,25 @@ def measure_workload(
     profile_to: Path | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The figures of one workload: raw model and HTTP service, interleaved in time.
+    """The figures of one workload: raw model(s) and HTTP service, interleaved in time.
 
     The articles are cut into ``chunks`` consecutive slices and the workload's distinct
     paragraphs into as many slices. For each chunk the raw model encodes its slice (the
     server idles), then the chunk is posted through HTTP by ``clients`` concurrent clients
     until every article of it has its story. Both sides thus run under the same machine
     load, which drifts on a shared machine; every distinct paragraph is encoded once by the
-    raw model, and every article is posted once.
+    raw model, and every article is posted once. When the server runs another backend than
+    torch (see :func:`serving_backend`), that backend also encodes each slice, right after
+    the reference.
     """
+    kind, backend = serving_backend(extra_env)
     total, distinct = workload_paragraphs(articles)
     busy_before = busy_processes()
     rng = random.Random(seed)
     probe = rng.sample(distinct, min(sample, len(distinct)))
     sample_rates = {bs: model.rate(probe, bs) for bs in batch_sizes}
     best = max(sample_rates, key=lambda bs: sample_rates[bs])
-    raw_wall = raw_cpu = service_wall = service_cpu = 0.0
+    raw_wall = raw_cpu = service_wall = service_cpu = backend_wall = 0.0
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     outcomes: list[dict[str, Any]] = []
@@ -173,6 +202,10 @@ def measure_workload(
             start, cpu = time.perf_counter(), time.process_time()
             model.encode(texts, best)
             raw_s, raw_cpu_s = time.perf_counter() - start, time.process_time() - cpu
+            if backend is not None:
+                start = time.perf_counter()
+                backend.encode(texts)
+                backend_wall += time.perf_counter() - start
             cpu_before = cpu_seconds(server.pid)
             wall, lat, stat, outs = asyncio.run(_post_all(server, part, clients))
             server_cpu_s = cpu_seconds(server.pid) - cpu_before
@@ -201,8 +234,12 @@ def measure_workload(
     busy = _metric(metrics, "wiredesk_embed_busy_seconds")
     raw_rate = len(distinct) / raw_wall
     service_rate = total / service_wall
+    backend_rate = len(distinct) / backend_wall if backend is not None else raw_rate
     return {
         "workload": name,
+        "server_embedder": kind,
+        "backend_raw_paragraphs_per_s": backend_rate,
+        "backend_ratio": service_rate / backend_rate,
         "articles": len(articles),
         "paragraphs_submitted": total,
         "distinct_paragraphs": len(distinct),

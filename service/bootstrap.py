@@ -19,6 +19,7 @@ from indexes.errors import IndexFileError
 from indexes.factory import create_index, load_index
 from service.adapters.batching import BatchingEmbedder
 from service.adapters.embedder import HashingEmbedder, SentenceTransformerEmbedder
+from service.adapters.onnx_embedder import OnnxEmbedder, Precision, ensure_model
 from service.adapters.redis_server import EmbeddedRedis, start_embedded
 from service.adapters.redis_store import RedisCache, RedisStore, connect
 from service.domain.ports import Embedder
@@ -30,10 +31,18 @@ log = logging.getLogger(__name__)
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The configured embedder (loading MiniLM takes about a second)."""
+    """The configured embedder.
+
+    Loading takes about a second; the ONNX kinds export the model first when no export is
+    cached (about 5 s, once per machine: see :func:`service.adapters.onnx_embedder.ensure_model`).
+    """
     if settings.embedder == "hash":
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size)
+    if settings.embedder == "minilm":
+        return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size or 16)
+    precision: Precision = "int8" if settings.embedder == "onnx-int8" else "fp32"
+    model = ensure_model(precision, settings.model_cache_dir)
+    return OnnxEmbedder(model, batch_size=settings.embed_batch_size or 4)
 
 
 def index_path(settings: Settings) -> Path:

@@ -1,4 +1,9 @@
-"""``wiredesk`` command line: ``serve`` runs the API; ``eval`` runs the quality harness."""
+"""``wiredesk`` command line.
+
+``serve`` runs the API; ``eval`` runs the quality harness; ``build-model`` exports
+all-MiniLM-L6-v2 to ONNX (fp32 and int8) into the model cache, offline, so the first start
+does not have to (``make install`` runs it).
+"""
 
 from __future__ import annotations
 
@@ -21,12 +26,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP API (settings from WIREDESK_* env)")
     serve.add_argument("--host", default=None, help="bind address (default WIREDESK_HOST)")
     serve.add_argument("--port", type=int, default=None, help="port (default WIREDESK_PORT)")
+    build = sub.add_parser("build-model", help="export the ONNX models into the model cache")
+    build.add_argument(
+        "--cache-dir",
+        default=None,
+        help="target folder (default WIREDESK_MODEL_CACHE_DIR, else ~/.cache/wiredesk/models)",
+    )
     from service.evaluation import cli as eval_cli
 
     eval_cli.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "eval":
         return eval_cli.main(args)
+    if args.command == "build-model":
+        return _build_model(args.cache_dir)
     if args.command == "serve":
         import uvicorn
 
@@ -44,6 +57,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser.error(f"unknown command {args.command!r}")
     return 2
+
+
+def _build_model(cache_dir: str | None) -> int:
+    import time
+    from pathlib import Path
+
+    from service.adapters.onnx_embedder import ensure_model
+    from service.settings import Settings
+
+    folder = Path(cache_dir) if cache_dir else Settings.from_env().model_cache_dir
+    for precision in ("fp32", "int8"):
+        start = time.perf_counter()
+        model = ensure_model(precision, folder)
+        took = time.perf_counter() - start
+        print(f"{precision}: {model.graph} ({took:.1f} s)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from service.pipeline.group import GroupConfig
 from service.pipeline.split import SplitConfig
 from service.pipeline.summarize import SummarizeConfig
 
-EmbedderKind = Literal["minilm", "hash"]
+EmbedderKind = Literal["onnx", "onnx-int8", "minilm", "hash"]
 
 
 class SettingsError(ValueError):
@@ -38,13 +38,24 @@ class Settings:
         host: interface the HTTP server binds to.
         port: its port.
         api_keys: when non-empty, write endpoints require ``Authorization: Bearer <key>``.
-        embedder: ``minilm`` (the real all-MiniLM-L6-v2) or ``hash`` (a deterministic lexical
-            stand-in for fast tests and demos without the model; never for production).
-        embed_batch_size: paragraphs per forward pass inside one model call. sentence-transformers
-            sorts a call's texts by length and pads each forward pass to its longest text, so
-            small passes waste little on padding: on 1,024 shuffled DUC paragraphs, 2 idle
-            cores, calls of 52 texts ran at 120-128 paragraphs/s with passes of 8 or 16, 92-101
-            with 32 and 64-72 with 64 (encoding all 1,024 at once in passes of 64: 109-125).
+        embedder: which all-MiniLM-L6-v2 runs the embeddings. ``onnx`` (the default): the
+            model exported to ONNX Runtime, fp32, the same vectors as sentence-transformers
+            (cosine >= 0.99999) about 1.2x faster on 2 cores. ``onnx-int8``: its MatMul
+            weights quantised, about 2.3x faster, mean cosine 0.993 to fp32 (quality cost
+            on the labelled sets in docs/EVALUATION.md). ``minilm``: sentence-transformers on
+            torch. ``hash``: a deterministic lexical stand-in for fast tests and demos
+            without the model; never for production.
+        model_cache_dir: where the ONNX exports are kept (built by ``wiredesk build-model``,
+            which ``make install`` runs, or on first use). ``None``:
+            ``$XDG_CACHE_HOME/wiredesk/models`` (``~/.cache/wiredesk/models``).
+        embed_batch_size: paragraphs per forward pass inside one model call; 0 (the default)
+            takes the embedder's own: 16 for ``minilm``, 4 for ``onnx`` (``onnx-int8`` always
+            runs one text per pass). Both sort a call's texts by length and pad each pass to
+            its longest text, so small passes waste little on padding. torch: on 1,024
+            shuffled DUC paragraphs, 2 idle cores, calls of 52 texts ran at 120-128
+            paragraphs/s with passes of 8 or 16, 92-101 with 32 and 64-72 with 64. ONNX
+            Runtime has less per-pass overhead: calls of 63 benchmark paragraphs ran at 81-103
+            paragraphs/s with passes of 4, 88-89 with 8 and 67-69 with 16 (two rounds).
         embed_call_max: most paragraphs the micro-batcher hands the model in one call.
         embed_max_wait_ms: how long the micro-batcher waits for more paragraphs from concurrent
             requests before calling the model. 25 ms lets clients whose previous article was
@@ -76,8 +87,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: tuple[str, ...] = ()
-    embedder: EmbedderKind = "minilm"
-    embed_batch_size: int = 16
+    embedder: EmbedderKind = "onnx"
+    model_cache_dir: Path | None = None
+    embed_batch_size: int = 0
     embed_call_max: int = 256
     embed_max_wait_ms: float = 25.0
     index_kind: str = "auto"
@@ -119,12 +131,15 @@ class Settings:
             raise SettingsError(str(exc)) from exc
 
     def __post_init__(self) -> None:
+        if isinstance(self.model_cache_dir, str):  # from the environment: a default of None
+            object.__setattr__(self, "model_cache_dir", Path(self.model_cache_dir))
         if self.embedder not in get_args(EmbedderKind):
             raise SettingsError(f"embedder must be one of {get_args(EmbedderKind)}")
         if not 0 < self.port < 65536:
             raise SettingsError("port must be in 1..65535")
+        if self.embed_batch_size < 0:
+            raise SettingsError("embed_batch_size must be >= 0 (0: the embedder's own)")
         for name in (
-            "embed_batch_size",
             "embed_call_max",
             "neighbours",
             "max_body_bytes",

@@ -56,6 +56,33 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache this session exports into (fp32 and int8): the real export path, once."""
+    from service.adapters.onnx_embedder import ensure_model
+
+    folder = tmp_path_factory.mktemp("onnx-models")
+    ensure_model("fp32", folder)
+    ensure_model("int8", folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def onnx_fp32(onnx_cache: Path) -> object:
+    """all-MiniLM-L6-v2 on ONNX Runtime, fp32 (the service's default embedder)."""
+    from service.adapters.onnx_embedder import OnnxEmbedder, ensure_model
+
+    return OnnxEmbedder(ensure_model("fp32", onnx_cache))
+
+
+@pytest.fixture(scope="session")
+def onnx_int8(onnx_cache: Path) -> object:
+    """all-MiniLM-L6-v2 on ONNX Runtime with int8 MatMul weights."""
+    from service.adapters.onnx_embedder import OnnxEmbedder, ensure_model
+
+    return OnnxEmbedder(ensure_model("int8", onnx_cache))
+
+
+@pytest.fixture(scope="session")
 def minilm() -> object:
     """The real all-MiniLM-L6-v2, loaded once per test session."""
     from service.adapters.embedder import SentenceTransformerEmbedder

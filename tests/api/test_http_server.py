@@ -103,14 +103,15 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path, redis_url: str, redis_prefix: str) -> Iterator[Server]:
+def server(tmp_path: Path, redis_url: str, redis_prefix: str, onnx_cache: Path) -> Iterator[Server]:
     data_dir = tmp_path / "data"
     env = {
         **os.environ,
         "WIREDESK_REDIS_URL": redis_url,
         "WIREDESK_REDIS_PREFIX": redis_prefix,
         "WIREDESK_DATA_DIR": str(data_dir),
-        "WIREDESK_EMBEDDER": "minilm",
+        "WIREDESK_EMBEDDER": "onnx",  # the default, named: this is the production path
+        "WIREDESK_MODEL_CACHE_DIR": str(onnx_cache),
         "WIREDESK_SNAPSHOT_INTERVAL_S": "0.5",  # so a snapshot exists before the kill -9
         "WIREDESK_LOG_LEVEL": "WARNING",
         "HF_HUB_OFFLINE": "1",

@@ -38,9 +38,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def embedder(minilm: Any) -> CachingEmbedder:
-    """The real model, remembering vectors across this module's runs."""
-    return CachingEmbedder(minilm)
+def embedder(onnx_fp32: Any) -> CachingEmbedder:
+    """The default embedder (MiniLM on ONNX Runtime), remembering vectors across this module."""
+    return CachingEmbedder(onnx_fp32)
 
 
 def scores(report: Any) -> dict[str, Any]:

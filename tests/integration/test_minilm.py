@@ -1,4 +1,4 @@
-"""The embedder contract on the real all-MiniLM-L6-v2 and on the hashing stand-in."""
+"""The embedder contract on the real all-MiniLM-L6-v2 (torch and ONNX) and the hashing stand-in."""
 
 from __future__ import annotations
 
@@ -17,12 +17,21 @@ from tests.api.conftest import AP, AP1_REWRITE, AP2_REWRITE, AP4_REWRITE, COMET,
 TEXTS = [AP[0], AP[1], LIBRARY.split("\n")[0], "Short.", "", "Ünïcödé — “quotes” and emoji 🔥."]
 
 
-@pytest.fixture(params=[pytest.param("minilm", marks=pytest.mark.integration), "hash"])
+REAL = ["minilm", "onnx_fp32", "onnx_int8"]
+
+
+@pytest.fixture(params=[*(pytest.param(n, marks=pytest.mark.integration) for n in REAL), "hash"])
 def embedder(request: pytest.FixtureRequest) -> Embedder:
-    if request.param == "minilm":
-        model: Embedder = request.getfixturevalue("minilm")
+    if request.param in REAL:
+        model: Embedder = request.getfixturevalue(request.param)
         return model
     return HashingEmbedder()
+
+
+@pytest.fixture(params=REAL)
+def real(request: pytest.FixtureRequest) -> Embedder:
+    model: Embedder = request.getfixturevalue(request.param)
+    return model
 
 
 def test_shape_dtype_and_unit_norms(embedder: Embedder) -> None:
@@ -59,10 +68,10 @@ def test_identical_texts_identical_vectors(embedder: Embedder) -> None:
 @pytest.mark.parametrize(
     ("original", "rewrite"), [(AP[0], AP1_REWRITE), (AP[1], AP2_REWRITE), (AP[3], AP4_REWRITE)]
 )
-def test_light_rewrite_is_a_near_duplicate(minilm: Embedder, original: str, rewrite: str) -> None:
+def test_light_rewrite_is_a_near_duplicate(real: Embedder, original: str, rewrite: str) -> None:
     config = DedupConfig()
     others = [LIBRARY.split("\n")[0], MARATHON.split("\n")[0], COMET.split("\n")[0]]
-    out = minilm.encode([original, rewrite, *others])
+    out = real.encode([original, rewrite, *others])
     sims = out[1:] @ out[0]
     # The service's decision, with the real model's cosine and the lexical check.
     assert is_near_duplicate(float(sims[0]), signature(original), signature(rewrite), config)

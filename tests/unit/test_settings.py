@@ -12,6 +12,9 @@ def test_defaults_without_environment() -> None:
     assert s == Settings()
     assert s.redis_url is None
     assert s.port == 8000
+    assert s.embedder == "onnx"
+    assert s.model_cache_dir is None  # the adapter's default cache folder
+    assert s.embed_batch_size == 0  # the embedder's own pass size
 
 
 def test_reads_top_level_and_stage_fields() -> None:
@@ -22,6 +25,8 @@ def test_reads_top_level_and_stage_fields() -> None:
             "WIREDESK_DATA_DIR": "/tmp/wd",
             "WIREDESK_API_KEYS": "k1, k2,",
             "WIREDESK_EMBEDDER": "hash",
+            "WIREDESK_MODEL_CACHE_DIR": "/tmp/wd-models",
+            "WIREDESK_EMBED_BATCH_SIZE": "8",
             "WIREDESK_DEDUP__THRESHOLD": "0.93",
             "WIREDESK_GROUP__WINDOW_HOURS": "48",
             "WIREDESK_SUMMARIZE__MAX_WORDS": "150",
@@ -33,6 +38,8 @@ def test_reads_top_level_and_stage_fields() -> None:
     assert s.data_dir == Path("/tmp/wd")
     assert s.api_keys == ("k1", "k2")
     assert s.embedder == "hash"
+    assert s.model_cache_dir == Path("/tmp/wd-models")
+    assert s.embed_batch_size == 8
     assert s.dedup.threshold == 0.93
     assert s.group.window_hours == 48.0
     assert s.summarize.max_words == 150
@@ -46,6 +53,8 @@ def test_reads_top_level_and_stage_fields() -> None:
         ("WIREDESK_EMBEDDER", "gpt"),
         ("WIREDESK_DEDUP__THRESHOLD", "2"),
         ("WIREDESK_NEIGHBOURS", "-1"),
+        ("WIREDESK_EMBED_BATCH_SIZE", "-4"),
+        ("WIREDESK_EMBEDDER", "onnx-fp16"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
