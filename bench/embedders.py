@@ -28,6 +28,8 @@ def run(*, quick: bool, seed: int = 0, rounds: int = 3) -> dict[str, Any]:
         seed: shuffle seed.
         rounds: interleaved timing rounds; each backend's rate is its median over rounds.
     """
+    import dataclasses
+
     from service.bootstrap import build_embedder
     from service.settings import Settings
 
@@ -39,7 +41,8 @@ def run(*, quick: bool, seed: int = 0, rounds: int = 3) -> dict[str, Any]:
     sample_rates = {bs: reference.rate(probe, bs) for bs in (8, 16, 32, 64)}
     best = max(sample_rates, key=lambda bs: sample_rates[bs])
     backends: dict[str, Any] = {
-        kind: build_embedder(Settings(embedder=kind)) for kind in ("onnx", "onnx-int8")
+        kind: build_embedder(dataclasses.replace(Settings.from_env(), embedder=kind))
+        for kind in ("onnx", "onnx-int8")
     }
     for backend in backends.values():
         backend.encode(texts[:16])  # warm up

@@ -153,9 +153,11 @@ def _inserts_during_snapshot(
 
     def snapshot() -> None:
         start = time.perf_counter()
-        index.to_bytes()
-        spent.append(time.perf_counter() - start)
-        done.set()
+        try:
+            index.to_bytes()
+            spent.append(time.perf_counter() - start)
+        finally:
+            done.set()
 
     thread = threading.Thread(target=snapshot)
     latencies: list[float] = []
@@ -169,6 +171,8 @@ def _inserts_during_snapshot(
         latencies.append((time.perf_counter() - t) * 1000)
         next_id += 16
     thread.join()
+    if not spent:
+        raise RuntimeError("the snapshot failed while inserts ran (see the thread's traceback)")
     return {
         "snapshot_s": spent[0],
         "inserts": float(len(latencies)),

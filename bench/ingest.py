@@ -10,6 +10,10 @@ For each workload, in this order and never overlapping:
    wall time from the first request to the last response;
 3. the raw encode rate again on a sample (drift check: the machine is shared).
 
+When the server runs another embedder than torch (the default ``onnx``), that embedder also
+encodes each slice in this process, right after the reference: the second ratio
+(``backend_ratio``) is the service's rate over the rate of the backend it really runs.
+
 The ratio divides the service's paragraphs/s (every paragraph submitted, copies included, as
 the service's own splitter counts them) by the model's paragraphs/s.
 """

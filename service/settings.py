@@ -40,8 +40,8 @@ class Settings:
         api_keys: when non-empty, write endpoints require ``Authorization: Bearer <key>``.
         embedder: which all-MiniLM-L6-v2 runs the embeddings. ``onnx`` (the default): the
             model exported to ONNX Runtime, fp32, the same vectors as sentence-transformers
-            (cosine >= 0.99999) about 1.2x faster on 2 cores. ``onnx-int8``: its MatMul
-            weights quantised, about 2.3x faster, mean cosine 0.993 to fp32 (quality cost
+            (cosine >= 0.99999) 1.5x faster on 2 cores. ``onnx-int8``: its MatMul
+            weights quantised, 2.2x faster, mean cosine 0.994 to torch (quality cost
             on the labelled sets in docs/EVALUATION.md). ``minilm``: sentence-transformers on
             torch. ``hash``: a deterministic lexical stand-in for fast tests and demos
             without the model; never for production.
