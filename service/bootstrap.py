@@ -38,11 +38,15 @@ def build_embedder(settings: Settings) -> Embedder:
     """
     if settings.embedder == "hash":
         return HashingEmbedder()
+    # 0 leaves each adapter its own measured pass size (its constructor's default).
+    size = settings.embed_batch_size
     if settings.embedder == "minilm":
-        return SentenceTransformerEmbedder(batch_size=settings.embed_batch_size or 16)
+        return (
+            SentenceTransformerEmbedder(batch_size=size) if size else SentenceTransformerEmbedder()
+        )
     precision: Precision = "int8" if settings.embedder == "onnx-int8" else "fp32"
     model = ensure_model(precision, settings.model_cache_dir)
-    return OnnxEmbedder(model, batch_size=settings.embed_batch_size or 4)
+    return OnnxEmbedder(model, batch_size=size) if size else OnnxEmbedder(model)
 
 
 def index_path(settings: Settings) -> Path:

