@@ -3,7 +3,8 @@
 Parts: ``ingest`` (ingest ratio over HTTP against the raw model, both workloads, plus the
 server's RSS), ``embedders`` (raw rate and cosine of torch, ONNX fp32 and ONNX int8),
 ``brief`` (uncached brief against sumy LexRank, cached GET latency), ``index`` (every backend
-at 10k/100k/1M vectors), ``profile`` (the ingest path under pyinstrument). No part named:
+at 10k/100k/1M vectors), ``regroup`` (one story-regrouping pass at 500-4,000 articles),
+``profile`` (the ingest path under pyinstrument). No part named:
 ``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
 (and ``<part>-latest.json``); tables are printed. Run with ``HF_HUB_OFFLINE=1`` (``make bench``
 does). Every figure is a ratio or a side-by-side comparison measured within one run: the
@@ -21,7 +22,7 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, machine_info, table, write_result
 
-PARTS = ("ingest", "embedders", "brief", "index", "profile")
+PARTS = ("ingest", "embedders", "brief", "index", "regroup", "profile")
 
 
 def _print_ingest(result: dict[str, Any]) -> None:
@@ -227,6 +228,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             kinds = args.index_kinds.split(",") if args.index_kinds else None
             result = index_scaling.run(quick=args.quick, seed=args.seed, kinds=kinds, sizes=sizes)
             _print_index(result)
+        elif part == "regroup":
+            from bench import regroup
+
+            result = regroup.run(quick=args.quick)
+            print(
+                table(
+                    ["articles", "s median", "s min", "peak MiB", "groups"],
+                    [list(r.values()) for r in result["rows"]],
+                )
+            )
         else:
             result = _profile(args.quick, args.seed)
             _print_ingest(result)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from service.adapters.embedder import HashingEmbedder, SentenceTransformerEmbedd
 from service.adapters.onnx_embedder import OnnxEmbedder, Precision, ensure_model
 from service.adapters.redis_server import EmbeddedRedis, start_embedded
 from service.adapters.redis_store import RedisCache, RedisStore, connect
+from service.domain.errors import UnavailableError
 from service.domain.ports import Embedder
 from service.metrics import Metrics
 from service.settings import Settings
@@ -107,12 +109,18 @@ async def running(
         metrics,
     )
     snapshots: asyncio.Task[None] | None = None
+    regrouping: asyncio.Task[None] | None = None
     try:
         await app.start()
         path.parent.mkdir(parents=True, exist_ok=True)
         snapshots = asyncio.create_task(_snapshot_loop(app, path, settings.snapshot_interval_s))
+        regrouping = asyncio.create_task(_regroup_loop(app, settings.regroup_delay_s))
         yield app
     finally:
+        if regrouping is not None:
+            regrouping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await regrouping
         if snapshots is not None:
             snapshots.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,6 +133,33 @@ async def running(
         await client.aclose()
         if embedded is not None:
             embedded.close()
+
+
+async def _regroup_loop(app: Wiredesk, delay_s: float) -> None:
+    """Regroup ``delay_s`` after unkeyed articles arrive (one pass for a burst of them).
+
+    A pass holds the write lock while it clusters (0.66 s at 2,000 articles:
+    docs/PERFORMANCE.md), so under a steady feed the next pass waits at least
+    ``_REGROUP_DUTY`` times as long as the last one took: writes wait for passes at most about
+    a tenth of the time.
+    """
+    while True:
+        await app.regroup_wanted.wait()
+        await asyncio.sleep(delay_s)
+        start = time.perf_counter()
+        try:
+            await app.regroup()
+        except UnavailableError:
+            log.warning("regrouping postponed: the store is unavailable")
+        except Exception:
+            # A failed pass changed nothing (plans commit atomically); the online grouping
+            # stands, and the next arrivals try again.
+            log.exception("regrouping pass failed")
+        await asyncio.sleep((_REGROUP_DUTY - 1) * (time.perf_counter() - start))
+
+
+# A pass may hold the write lock for at most 1 / _REGROUP_DUTY of the time.
+_REGROUP_DUTY = 10
 
 
 async def _snapshot_loop(app: Wiredesk, path: Path, interval_s: float) -> None:

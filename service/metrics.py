@@ -36,6 +36,11 @@ class Metrics:
             "wiredesk_brief_cache", "Brief cache lookups, by result", ["result"], registry=r
         )
         self.merges = Counter("wiredesk_story_merges", "Stories merged into another", registry=r)
+        self.regrouped = Counter(
+            "wiredesk_articles_regrouped",
+            "Articles moved to another story by the regrouping pass",
+            registry=r,
+        )
         self.stage = Histogram(
             "wiredesk_stage_seconds",
             "Time spent per pipeline stage",

@@ -24,13 +24,14 @@ import numpy as np
 
 from service.adapters.batching import BatchingEmbedder
 from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError, WiredeskError
-from service.domain.models import Article, ArticleInput
+from service.domain.models import Article, ArticleInput, ChangeSet
 from service.domain.ports import Cache, Store, VectorIndex
 from service.domain.world import ClusterView, StoryView, World
 from service.ingest import Outcome, PreparedArticle, new_fingerprints, plan, prepare
 from service.metrics import Metrics
 from service.pipeline.dedup import Neighbour
 from service.pipeline.summarize import SourceSentence, summarize
+from service.regrouping import RegroupResult, TermsMemo, plan_regroup
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,9 @@ class Wiredesk:
         self._dirty = False
         self._adding = 0  # vectors of the write in progress that may be in the index already
         self._briefs: OrderedDict[str, BriefView] = OrderedDict()  # in-process LRU over Redis
+        # Set when an unkeyed story changed since the last regrouping pass (see regroup()).
+        self.regroup_wanted = asyncio.Event()
+        self._terms = TermsMemo()
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -299,13 +303,64 @@ class Wiredesk:
         self.metrics.embedded.inc(len(changes.texts))
         self.metrics.reused.inc(len(prepared.paragraphs) - len(changes.texts))
         self.metrics.merges.inc(len(changes.redirects))
+        await self._invalidate(changes)
+        if prepared.source.story_key is None and self.settings.regroup.enabled:
+            self.regroup_wanted.set()
+        return outcome
+
+    async def _invalidate(self, changes: ChangeSet) -> None:
         try:
             await self.cache.invalidate(
                 [s.story_id for s in changes.stories] + list(changes.redirects)
             )
         except UnavailableError:
             log.warning("brief cache not invalidated (Redis down); versioned keys keep it correct")
-        return outcome
+
+    async def regroup(self) -> RegroupResult | None:
+        """Re-cluster the most recent unkeyed stories (:mod:`service.pipeline.regroup`).
+
+        The service runs this in the background a few seconds after unkeyed articles arrive
+        (``Settings.regroup_delay_s``); it is public so a caller can settle the stories now.
+        Writes wait for it (it holds the write lock); the clustering runs in a worker thread,
+        so reads do not.
+
+        Returns:
+            What the pass did, or ``None`` when regrouping is disabled.
+
+        Raises:
+            UnavailableError: the store cannot be reached; nothing changed.
+        """
+        config = self.settings.regroup
+        if not config.enabled:
+            return None
+        async with self._lock:
+            self.regroup_wanted.clear()
+            with self.metrics.time("regroup"):
+                result = await asyncio.to_thread(
+                    plan_regroup, self.world, config, self.clock(), self._terms
+                )
+            self._terms.end_pass()
+            changes = result.changes
+            if changes.articles:
+                try:
+                    with self.metrics.time("commit"):
+                        await self.store.commit(changes)
+                except UnavailableError:
+                    self.regroup_wanted.set()  # the next pass tries again
+                    raise
+                self.world.apply(changes)
+                self.metrics.regrouped.inc(result.moved)
+                self.metrics.merges.inc(len(changes.redirects))
+                await self._invalidate(changes)
+        if result.moved:
+            log.info(
+                "regrouped %d articles: %d moved, %d stories founded, %d dissolved",
+                result.articles,
+                result.moved,
+                result.created,
+                result.dissolved,
+            )
+        return result
 
     # ---------------------------------------------------------------------------- reads
     def get_article(self, article_id: str) -> tuple[Article, str, tuple[str, ...]]:

@@ -280,6 +280,8 @@ async def wiredesk_stories(
     wd = build_pipeline(settings, embedder)
     try:
         ids = await _submit(wd, [_input(a, None) for a in articles])
+        # What the service's background pass does regroup_delay_s after the last arrival.
+        await wd.regroup()
         stories = [
             wd.get_article(i)[1] if i is not None else f"refused:{n}" for n, i in enumerate(ids)
         ]

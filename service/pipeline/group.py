@@ -22,6 +22,10 @@ is the incremental single-pass clustering of topic detection and tracking (Allan
 "Topic Detection and Tracking Pilot Study"), with the merge step that keeps its result from
 depending on arrival order when an article bridges two halves of one story.
 
+This decision is the immediate one. A background pass (:mod:`service.pipeline.regroup`)
+re-clusters the recent unkeyed stories a few seconds later on a signal that adapts to the
+stream, and may move articles between them; the labelled sets' figures are taken after it.
+
 A client ``story_key`` is authoritative: a keyed article joins the story owning the key or founds
 it, and never triggers a merge; two stories with different keys never merge.
 """

@@ -72,3 +72,21 @@ def jaccard(a: Signature, b: Signature) -> float:
     """Jaccard similarity of the content words, in [0, 1]; 1.0 when both have none."""
     union = len(a.words | b.words)
     return len(a.words & b.words) / union if union else 1.0
+
+
+# Tokens of two or more word characters: scikit-learn's default ``token_pattern``.
+_TERM: Final = re.compile(r"\b\w\w+\b")
+
+
+def content_terms(text: str) -> dict[str, int]:
+    """Counts of the content words of ``text``, lower-cased, for TF-IDF (stopwords dropped).
+
+    Tokens are runs of two or more word characters (numbers included: "2016" and "737" name
+    things); underscores count as word characters, apostrophes split ("trump's" gives
+    "trump"). Empty text gives an empty dict.
+    """
+    counts: dict[str, int] = {}
+    for token in _TERM.findall(text.lower()):
+        if token not in STOPWORDS:
+            counts[token] = counts.get(token, 0) + 1
+    return counts

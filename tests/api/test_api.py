@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from service.pipeline.group import GroupConfig
 from tests.api.conftest import (
     AP,
     FIRE_TEXTS,
@@ -23,6 +25,7 @@ from tests.api.conftest import (
     health,
     other_article,
 )
+from tests.texts import TOPICS
 
 pytestmark = pytest.mark.integration
 
@@ -643,3 +646,39 @@ def test_marathon_and_library_stay_apart(client: Client) -> None:
     b = post(client, {**other_article("marathon"), "text": MARATHON})
     assert a["story_id"] != b["story_id"]
     assert len(all_stories(client)) == 2
+
+
+def test_background_regrouping_settles_stories_and_survives_restart(
+    make_client: ClientFactory,
+) -> None:
+    # The online grouping joins nothing here (bars at 0.999, no shared-paragraph links), so
+    # only the background pass can bring the four made-up topics together.
+    alone = GroupConfig(
+        join_similarity=0.999,
+        merge_similarity=0.999,
+        resume_similarity=0.999,
+        min_shared_words=10**6,
+    )
+    http = make_client(regroup_delay_s=0.0, group=alone)
+    items = [
+        {"url": f"https://example.test/{topic}/{i}", "outlet": f"Outlet{i}", "text": text}
+        for topic, texts in TOPICS.items()
+        for i, text in enumerate(texts)
+    ]
+    response = http.post("/articles/batch", json={"articles": items})
+    assert response.status_code == 200, response.text
+    ids = [r["result"]["article_id"] for r in response.json()["results"]]
+
+    def stories() -> list[str]:
+        return [http.get(f"/articles/{i}").json()["story_id"] for i in ids]
+
+    deadline = time.monotonic() + 20
+    while len(set(stories())) > 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    settled = stories()
+    assert settled == [s for s in settled[::3] for _ in range(3)]
+    assert len(set(settled)) == 4
+    assert "wiredesk_articles_regrouped_total 8.0" in http.get("/metrics").text
+
+    restarted = make_client(regroup_delay_s=3600.0, group=alone)  # a second process, same Redis
+    assert [restarted.get(f"/articles/{i}").json()["story_id"] for i in ids] == settled

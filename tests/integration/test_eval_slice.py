@@ -60,8 +60,18 @@ async def test_stories_on_giveme5w1h(embedder: CachingEmbedder) -> None:
         "giveme5w1h", ds.load_story_set("giveme5w1h"), Settings(), embedder
     )
     ours = scores(report)[WIREDESK]
-    assert ours.bcubed_f1 >= 0.89, ours  # measured 0.910
-    assert ours.bcubed_precision >= 0.80, ours  # measured 0.836 (recall 1.0)
+    assert ours.bcubed_f1 >= 0.93, ours  # measured 0.954 (TF-IDF oracle 0.915)
+    assert ours.bcubed_precision >= 0.90, ours  # measured 0.942 (recall 0.965)
+
+
+async def test_stories_on_multiling(embedder: CachingEmbedder) -> None:
+    # Topics followed over months: the set where one fixed similarity bar fails (0.851 before
+    # the regrouping pass).
+    report, _ = await evaluate_stories(
+        "multiling2011", ds.load_story_set("multiling2011"), Settings(), embedder
+    )
+    ours = scores(report)[WIREDESK]
+    assert ours.bcubed_f1 >= 0.94, ours  # measured 0.970 (TF-IDF oracle 0.954)
 
 
 PRECISION_FLOOR = 0.95  # measured 0.973 on these 600 pairs (0.960 on all 1,725)

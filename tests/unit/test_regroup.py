@@ -1,0 +1,236 @@
+"""The regrouping stage: TF-IDF, z-normalisation, average link, and keeping story ids."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.cluster import AgglomerativeClustering
+
+from service.pipeline.lexical import content_terms
+from service.pipeline.regroup import (
+    RegroupArticle,
+    RegroupConfig,
+    average_link,
+    regroup,
+    tfidf_matrix,
+    z_similarity,
+)
+from tests.texts import TOPICS
+
+
+def partition(labels: list[int] | tuple[int, ...]) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+def topic_articles(story_of: dict[str, str] | None = None) -> list[RegroupArticle]:
+    """The twelve TOPICS articles, each alone in its own story unless ``story_of`` says."""
+    out = []
+    for n, (topic, i, text) in enumerate(
+        (topic, i, text) for topic, texts in TOPICS.items() for i, text in enumerate(texts)
+    ):
+        article_id = f"{topic}{i}"
+        story = (story_of or {}).get(article_id, f"s{n + 1}")
+        out.append(RegroupArticle(article_id, story, int(story[1:]), content_terms(text)))
+    return out
+
+
+# ----------------------------------------------------------------------------- tf-idf
+def test_tfidf_matrix_hand_checked() -> None:
+    # df(a) = 2, df(b) = 1, n = 2: idf(a) = ln(3/3) + 1 = 1, idf(b) = ln(3/2) + 1 = 1.4055.
+    # Row 0: (1, 1.4055) / 1.7250; row 1: (1 + ln 2) * 1, normalised to 1.
+    m = tfidf_matrix([{"a": 1, "b": 1}, {"a": 2}]).toarray()
+    idf_b = math.log(1.5) + 1
+    norm = math.hypot(1.0, idf_b)
+    assert m[0] == pytest.approx([1 / norm, idf_b / norm])
+    assert m[1] == pytest.approx([1.0, 0.0])
+
+
+def test_tfidf_matrix_matches_scikit_learn() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = [t for texts in TOPICS.values() for t in texts]
+    ours = tfidf_matrix([content_terms(t) for t in texts])
+    theirs = TfidfVectorizer(sublinear_tf=True, stop_words=None, analyzer=_tokens).fit_transform(
+        texts
+    )
+    np.testing.assert_allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray())
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t, n in content_terms(text).items() for _ in range(n)]
+
+
+def test_tfidf_matrix_empty_documents_are_zero_rows() -> None:
+    m = tfidf_matrix([{}, {"x": 3}, {}]).toarray()
+    assert m[0].sum() == 0
+    assert m[2].sum() == 0
+    assert m[1].sum() == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------------------ z-scores
+symmetric = st.integers(3, 12).flatmap(
+    lambda n: arrays(np.float64, (n, n), elements=st.floats(0, 1, allow_subnormal=False))
+)
+
+
+@given(symmetric, st.floats(0.1, 10), st.floats(-2, 2))
+def test_z_similarity_is_symmetric_and_ignores_the_scale(
+    raw: np.ndarray, scale: float, shift: float
+) -> None:
+    s = (raw + raw.T) / 2
+    z = z_similarity(s)
+    np.testing.assert_allclose(z, z.T)
+    assert np.all(np.diag(z) == 0)
+    # A background-relative score: a positive affine change of the cosines changes nothing.
+    np.testing.assert_allclose(z_similarity(s * scale + shift), z, atol=1e-6)
+
+
+def test_z_similarity_constant_rows_give_zero() -> None:
+    assert np.all(z_similarity(np.full((4, 4), 0.3)) == 0)
+
+
+# ---------------------------------------------------------------------------- average link
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 14), st.integers(0, 2**32 - 1), st.floats(-1.5, 1.5))
+def test_average_link_matches_scikit_learn(n: int, seed: int, bar: float) -> None:
+    # Continuous random scores: linkage ties (where either order of merging is right) have
+    # probability zero, so the two implementations must agree exactly.
+    rng = np.random.default_rng(seed)
+    upper = np.triu(rng.uniform(-1, 1, (n, n)), k=1)
+    score = upper + upper.T
+    ours = average_link(score, bar)
+    top = float(score.max())
+    distance = np.clip(top - score, 0, None)
+    np.fill_diagonal(distance, 0.0)
+    if bar > top:
+        expected = list(range(len(score)))
+    else:
+        # scikit-learn merges below the threshold, we at or below: equal unless a linkage
+        # distance lands exactly on it, which random floats do not.
+        model = AgglomerativeClustering(
+            n_clusters=None,
+            metric="precomputed",
+            linkage="average",
+            distance_threshold=top - bar + 1e-12,
+        )
+        expected = model.fit_predict(distance).tolist()
+    assert partition(ours) == partition(expected)
+    assert ours[0] == 0
+    assert max(ours) + 1 == len(set(ours))
+
+
+def test_average_link_edges() -> None:
+    assert average_link(np.zeros((0, 0)), 1.0) == []
+    assert average_link(np.zeros((1, 1)), 1.0) == [0]
+    two = np.array([[0.0, 2.0], [2.0, 0.0]])
+    assert average_link(two, 2.0) == [0, 0]  # at the bar joins
+    assert average_link(two, 2.01) == [0, 1]
+
+
+# ------------------------------------------------------------------------------- regroup
+def test_regroup_assembles_topics_from_singletons() -> None:
+    plan = regroup(topic_articles(), RegroupConfig())
+    assert [set(g.article_ids) for g in plan.groups] == [
+        {f"{t}{i}" for i in range(3)} for t in TOPICS
+    ]
+    # Each group keeps its oldest story (all contribute one article); the others redirect.
+    assert [g.story_id for g in plan.groups] == ["s1", "s4", "s7", "s10"]
+    assert plan.dissolved == {
+        "s2": 0,
+        "s3": 0,
+        "s5": 1,
+        "s6": 1,
+        "s8": 2,
+        "s9": 2,
+        "s11": 3,
+        "s12": 3,
+    }
+
+
+def test_regroup_fixes_a_wrong_join_and_keeps_the_larger_share() -> None:
+    # s1 holds the ferry story plus one budget article; s2 holds the other two budget ones.
+    story_of = {f"ferry{i}": "s1" for i in range(3)} | {"budget0": "s1"}
+    story_of |= {"budget1": "s2", "budget2": "s2"}
+    plan = regroup(topic_articles(story_of), RegroupConfig())
+    by_story = {g.story_id: set(g.article_ids) for g in plan.groups}
+    assert by_story["s1"] == {"ferry0", "ferry1", "ferry2"}
+    assert by_story["s2"] == {"budget0", "budget1", "budget2"}  # the budget article moved
+    assert "s1" not in plan.dissolved
+    assert "s2" not in plan.dissolved
+
+
+def test_regroup_splits_into_a_new_story_when_the_owner_is_taken() -> None:
+    everything = {f"{t}{i}": "s1" for t in TOPICS for i in range(3)}
+    plan = regroup(topic_articles(everything), RegroupConfig())
+    assert [g.story_id for g in plan.groups] == ["s1", None, None, None]
+    assert plan.dissolved == {}
+
+
+def test_regroup_below_min_articles_keeps_every_story() -> None:
+    articles = topic_articles()[:5]
+    plan = regroup(articles, RegroupConfig(min_articles=6))
+    assert [(g.story_id, g.article_ids) for g in plan.groups] == [
+        (a.story_id, (a.article_id,)) for a in articles
+    ]
+    assert plan.dissolved == {}
+
+
+def test_regroup_refuses_duplicate_ids() -> None:
+    a = topic_articles()[0]
+    with pytest.raises(ValueError, match="unique"):
+        regroup([a, a], RegroupConfig())
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_articles", 1), ("min_articles", 2), ("link_z", math.nan)],
+)
+def test_config_validation(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        RegroupConfig(**{field: value})  # type: ignore[arg-type]
+
+
+words = st.sampled_from([f"w{i}" for i in range(12)])
+documents = st.dictionaries(words, st.integers(1, 3), max_size=6)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(documents, st.integers(1, 5)), min_size=3, max_size=14),
+    st.floats(-1.0, 3.0),
+    st.randoms(use_true_random=False),
+)
+def test_regroup_invariants(
+    docs: list[tuple[dict[str, int], int]], bar: float, rnd: object
+) -> None:
+    articles = [
+        RegroupArticle(f"a{i}", f"s{story}", story, terms) for i, (terms, story) in enumerate(docs)
+    ]
+    config = RegroupConfig(link_z=bar, min_articles=3)
+    plan = regroup(articles, config)
+    placed = [a for g in plan.groups for a in g.article_ids]
+    assert sorted(placed) == sorted(a.article_id for a in articles)  # each exactly once
+    kept = [g.story_id for g in plan.groups if g.story_id is not None]
+    assert len(kept) == len(set(kept))
+    stories = {a.story_id for a in articles}
+    assert set(kept) | set(plan.dissolved) == stories
+    assert not set(kept) & set(plan.dissolved)
+    story_of = {a.article_id: a.story_id for a in articles}
+    for story, index in plan.dissolved.items():
+        shares = [sum(story_of[a] == story for a in g.article_ids) for g in plan.groups]
+        assert shares[index] == max(shares) > 0
+    # The partition depends on the set of articles, not on their order.
+    shuffled = list(articles)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    again = regroup(shuffled, config)
+    assert {frozenset(g.article_ids) for g in again.groups} == {
+        frozenset(g.article_ids) for g in plan.groups
+    }
