@@ -151,6 +151,7 @@ async def _regroup_loop(app: Wiredesk, delay_s: float) -> None:
             await app.regroup()
         except UnavailableError:
             log.warning("regrouping postponed: the store is unavailable")
+            await asyncio.sleep(max(delay_s, 1.0))  # the pass asked again; do not spin
         except Exception:
             # A failed pass changed nothing (plans commit atomically); the online grouping
             # stands, and the next arrivals try again.
