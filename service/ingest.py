@@ -10,8 +10,9 @@ The use case (:mod:`service.usecases`) does the I/O around these two functions:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -270,6 +271,23 @@ def _doc_vector(
     return out
 
 
+def found_story(counters: dict[str, int], now: float, story_key: str | None = None) -> Story:
+    """A new story record (version 1), numbered by the next ``story`` counter (incremented)."""
+    counters["story"] += 1
+    return Story(f"s{counters['story']}", counters["story"], now, now, 1, story_key)
+
+
+def bump_story(world: World, story_id: str, merged: Iterable[str], now: float) -> Story:
+    """The story's record after a membership change at ``now``.
+
+    Its new version exceeds its old one and every merged story's, so no cached brief of any of
+    them can be served for it.
+    """
+    old = world.stories[story_id]
+    version = old.version + 1 + sum(world.stories[m].version for m in merged)
+    return dataclasses.replace(old, updated_at=now, version=version)
+
+
 def _story_records(
     world: World,
     story_id: str | None,
@@ -278,19 +296,12 @@ def _story_records(
     counters: dict[str, int],
     now: float,
 ) -> tuple[str, tuple[Story, ...], dict[str, str]]:
-    """Found the story (``story_id is None``) or bump the joined survivor's version.
-
-    A survivor's new version exceeds every merged story's, so no cached brief of any of them
-    can be served for the merged story.
-    """
+    """Found the story (``story_id is None``) or bump the joined survivor's version."""
     if story_id is None:
-        counters["story"] += 1
-        story_id = f"s{counters['story']}"
-        keys = {story_key: story_id} if story_key is not None else {}
-        return story_id, (Story(story_id, counters["story"], now, now, 1, story_key),), keys
-    old = world.stories[story_id]
-    version = old.version + 1 + sum(world.stories[m].version for m in merged)
-    return story_id, (Story(story_id, old.seq, old.created_at, now, version, old.story_key),), {}
+        story = found_story(counters, now, story_key)
+        keys = {story_key: story.story_id} if story_key is not None else {}
+        return story.story_id, (story,), keys
+    return story_id, (bump_story(world, story_id, merged, now),), {}
 
 
 def _choose_story(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from service.domain.models import Article, ChangeSet, Story
 from service.domain.world import World
+from service.ingest import bump_story, found_story
 from service.pipeline.lexical import content_terms
 from service.pipeline.regroup import RegroupArticle, RegroupConfig, regroup
 
@@ -115,35 +116,37 @@ def plan_regroup(
     result = regroup(items, config)
     counters = dict(world.counters)
     current = {a.article_id: a.story_id for a in items}
+    created: dict[str, Story] = {}
     targets: list[str] = []
-    created: list[Story] = []
     for group in result.groups:
-        if group.story_id is not None:
+        if group.story_id is None:
+            story = found_story(counters, now)
+            created[story.story_id] = story
+            targets.append(story.story_id)
+        else:
             targets.append(group.story_id)
-            continue
-        counters["story"] += 1
-        story_id = f"s{counters['story']}"
-        created.append(Story(story_id, counters["story"], now, now, 0, None))
-        targets.append(story_id)
     moved = [
         dataclasses.replace(world.articles[article_id], story_id=target)
         for group, target in zip(result.groups, targets, strict=True)
         for article_id in group.article_ids
         if current[article_id] != target
     ]
-    redirects = {old: targets[g] for old, g in result.dissolved.items()}
     if not moved:
         return RegroupResult(ChangeSet(), len(items), 0, 0, 0)
-    touched = {current[a.article_id] for a in moved} | {a.story_id for a in moved}
-    absorbed: dict[str, int] = {}
+    redirects = {old: targets[g] for old, g in result.dissolved.items()}
+    merged_into: dict[str, list[str]] = {}
     for gone, survivor in redirects.items():
-        absorbed[survivor] = absorbed.get(survivor, 0) + world.stories[gone].version
-    records = world.stories | {s.story_id: s for s in created}
+        merged_into.setdefault(survivor, []).append(gone)
+    touched = {current[a.article_id] for a in moved} | {a.story_id for a in moved}
     bumped = []
     for story_id in sorted(touched - set(redirects)):
-        record = records[story_id]
-        version = record.version + 1 + absorbed.get(story_id, 0)
-        bumped.append(dataclasses.replace(record, updated_at=now, version=version))
+        merged = merged_into.get(story_id, [])
+        if story_id in created:  # founded at version 1; still above what it absorbs
+            absorbed = sum(world.stories[m].version for m in merged)
+            new = created[story_id]
+            bumped.append(dataclasses.replace(new, version=new.version + absorbed))
+        else:
+            bumped.append(bump_story(world, story_id, merged, now))
     changes = ChangeSet(
         articles=tuple(sorted(moved, key=lambda a: a.seq)),
         stories=tuple(bumped),

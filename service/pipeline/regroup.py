@@ -195,15 +195,16 @@ def average_link(score: NDArray[np.float64], bar: float) -> list[int]:
     # Average linkage is shift-invariant (the mean of c - s is c - mean s), so distances
     # c - s with c = max s are non-negative and "mean score >= bar" is "distance <= c - bar".
     top = float(np.max(score))
+    if bar > top:  # no pair reaches the bar: singletons
+        return list(range(n))
     distance = top - score
     np.fill_diagonal(distance, 0.0)
-    condensed = distance[np.triu_indices(n, k=1)]
-    tree = linkage(condensed, method="average")
-    raw = fcluster(tree, t=max(0.0, top - bar), criterion="distance") if bar <= top else None
+    tree = linkage(distance[np.triu_indices(n, k=1)], method="average")
     labels: dict[int, int] = {}
-    if raw is None:  # nothing reaches the bar: singletons
-        return list(range(n))
-    return [labels.setdefault(int(r), len(labels)) for r in raw]
+    return [
+        labels.setdefault(int(r), len(labels))
+        for r in fcluster(tree, t=top - bar, criterion="distance")
+    ]
 
 
 def regroup(articles: Sequence[RegroupArticle], config: RegroupConfig) -> RegroupPlan:
