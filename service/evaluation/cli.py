@@ -33,6 +33,7 @@ from service.evaluation.runner import (
     evaluate_stories,
     oracle_thresholds,
     run,
+    sample_articles,
     sample_clusters,
     wiredesk_stories,
 )
@@ -41,6 +42,14 @@ from service.settings import Settings
 BRIEF_WORDS = {"duc2003": 100, "multiling2011": 250}
 # Each story set's baselines get thresholds tuned on another set (never on the set itself).
 TRANSFER_FROM = {"duc2003": "giveme5w1h", "giveme5w1h": "duc2003", "multiling2011": "duc2003"}
+
+
+def _positive(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -63,6 +72,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--jsonl", type=Path, default=None, help="evaluate your own JSONL file")
     p.add_argument("--limit", type=int, default=None, help="at most N clusters per brief set")
+    p.add_argument(
+        "--articles",
+        type=_positive,
+        default=None,
+        help="briefs: keep K articles of each cluster (seeded sample; peers are dropped)",
+    )
     p.add_argument("--no-baselines", action="store_true", help="skip the summary baselines")
     p.add_argument("--json", type=Path, default=None, help="also write the reports as JSON")
     p.add_argument("--seed", type=int, default=0)
@@ -111,7 +126,9 @@ def _briefs(
         clusters = (
             ds.load_duc2003(args.data) if name == "duc2003" else ds.load_multiling2011(args.data)
         )
-        chosen = sample_clusters(clusters, args.limit, args.seed)
+        chosen = sample_articles(
+            sample_clusters(clusters, args.limit, args.seed), args.articles, args.seed
+        )
         out.append(
             run(
                 evaluate_briefs(

@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -462,6 +463,40 @@ def sample_clusters(
         random.Random(seed).shuffle(chosen)
         chosen = sorted(chosen[:limit], key=lambda c: c.cluster_id)
     return chosen
+
+
+def sample_articles(
+    clusters: Sequence[SummaryCluster], articles: int | None, seed: int = 0
+) -> list[SummaryCluster]:
+    """Keep ``articles`` articles of each cluster, to measure briefs of smaller stories.
+
+    Each cluster's sample is seeded by ``seed`` and its cluster id (a cluster's sample does
+    not depend on which other clusters run) and keeps publication order. The peers' summaries
+    are dropped from a sampled cluster: they summarise every article, so they are not
+    comparable. ``None``, or a count at or above a cluster's size, keeps the cluster whole.
+
+    Raises:
+        ValueError: ``articles`` is below 1.
+    """
+    if articles is None:
+        return list(clusters)
+    if articles < 1:
+        raise ValueError("articles must be >= 1")
+    out = []
+    for cluster in clusters:
+        if articles >= len(cluster.articles):
+            out.append(cluster)
+            continue
+        rng = random.Random(f"{seed}:{cluster.cluster_id}")
+        keep = sorted(rng.sample(range(len(cluster.articles)), articles))
+        out.append(
+            dataclasses.replace(
+                cluster,
+                articles=tuple(cluster.articles[i] for i in keep),
+                peers=MappingProxyType({}),
+            )
+        )
+    return out
 
 
 def run(coro: Any) -> Any:

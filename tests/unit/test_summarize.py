@@ -7,6 +7,7 @@ three of them carry the same wire sentences, one rewrites them.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 from typing import Any
@@ -20,8 +21,11 @@ from service.pipeline.summarize import (
     BriefSentence,
     SourceSentence,
     SummarizeConfig,
+    _concept_weights,
     _near_duplicate_components,
+    _shown_text,
     _stem,
+    _tokenize,
     summarize,
 )
 
@@ -291,6 +295,85 @@ def test_config_rejects_out_of_range_values(overrides: dict[str, Any]) -> None:
         SummarizeConfig(**overrides)
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("HARBORVILLE (Metro Wire) -- A crane fell.", "A crane fell."),
+        ("WASHINGTON (AP) — A crane fell.", "A crane fell."),
+        ("PORT ELLIS, Calif. _ A crane fell.", "A crane fell."),
+        ("SAN MARCO, Costa Rica _ A crane fell.", "A crane fell."),
+        ("LAKETON, August 4 (Xinhua) -- A crane fell.", "A crane fell."),
+        ("NEW HARBOR, Jan. 5 (Reuters) - A crane fell.", "A crane fell."),
+        ("U.S. officials said a crane fell.", "U.S. officials said a crane fell."),
+        (
+            "NATO said -- quietly -- that a crane fell.",
+            "NATO said -- quietly -- that a crane fell.",
+        ),
+        ("A crane fell -- on Tuesday.", "A crane fell -- on Tuesday."),
+        ("HARBORVILLE -- ", "HARBORVILLE -- "),  # nothing after the separator: kept whole
+    ],
+)
+def test_dateline_is_dropped_from_an_articles_first_sentence(text: str, shown: str) -> None:
+    first = SourceSentence(text, "a", "o", 0.0, 0, 0, None)
+    assert _shown_text(first) == shown
+    # Anywhere else in the article the same text is an ordinary sentence, kept whole.
+    assert _shown_text(SourceSentence(text, "a", "o", 0.0, 0, 1, None)) == text
+    assert _shown_text(SourceSentence(text, "a", "o", 0.0, 1, 0, None)) == text
+
+
+def test_dated_wire_original_and_undated_reprint_are_one_attributed_sentence() -> None:
+    story = {
+        "wire-1": ("Metro Wire", 1_000.0, [[f"HARBORVILLE (Metro Wire) -- {CRANE}"], [INJURED]]),
+        "herald-1": ("Coastal Herald", 1_100.0, [[CRANE], [ENGINEERS]]),
+        "ledger-1": ("Daily Ledger", 1_200.0, [[CRANE], [INJURED], [ENGINEERS]]),
+    }
+    chosen = by_text(summarize(story_sentences(story)))
+    assert CRANE in chosen  # shown without the dateline, though the wire copy came first
+    assert chosen[CRANE].source_article_id == "wire-1"
+    assert chosen[CRANE].article_ids == ("herald-1", "ledger-1", "wire-1")
+    assert not any("HARBORVILLE" in text for text in chosen)
+
+
+def bigram_weight(story: dict[str, list[list[str]]], text: str, **knobs: Any) -> float | None:
+    """Weight of the one content bigram of ``text`` in a one-outlet story; None when dropped."""
+    sentences = [
+        SourceSentence(line, article, "Outlet", float(i), p, s, None)
+        for i, (article, paragraphs) in enumerate(story.items())
+        for p, paragraph in enumerate(paragraphs)
+        for s, line in enumerate(paragraph)
+    ]
+    tokens = [_tokenize(sentence.text) for sentence in sentences]
+    concepts, weight = _concept_weights(sentences, tokens, SummarizeConfig(**knobs))
+    (key,) = {k for k, sentence in zip(concepts, sentences, strict=True) if sentence.text == text}
+    (bigram,) = [k for k in key if k >= 0]  # negative keys are unigrams
+    return weight.get(bigram)
+
+
+CRANES = "Cranes collapsed."  # content words "cranes collapsed": one bigram concept
+FILLER = "Mill workers painted the ferry terminal."
+
+
+def test_concepts_need_three_articles_in_a_large_story_and_half_in_a_small_one() -> None:
+    def weight(size: int, carriers: int) -> float | None:
+        story = {f"a{i}": [[CRANES if i < carriers else FILLER]] for i in range(size)}
+        return bigram_weight(story, CRANES, lead_concept_weight=0.0)
+
+    assert weight(10, 2) is None
+    assert weight(10, 3) == pytest.approx(1 + math.log(3))  # one outlet: damped to 1 + ln 3
+    assert weight(4, 2) is not None  # half of 4
+    assert weight(6, 2) is None  # 3 of 6
+    assert weight(2, 1) is not None  # one or two articles: every concept is kept
+
+
+def test_concepts_in_article_leads_weigh_more() -> None:
+    # a0-a2 carry it in paragraph 0, a3-a5 in paragraph 2: six articles in all.
+    story = {f"a{i}": [[CRANES if i < 3 else FILLER], [FILLER], [CRANES]] for i in range(6)}
+    base = 1 + math.log(6)
+    assert bigram_weight(story, CRANES, lead_concept_weight=0.0) == pytest.approx(base)
+    assert bigram_weight(story, CRANES) == pytest.approx(base + 0.5 * 3)
+    assert bigram_weight(story, CRANES, lead_paragraphs=3) == pytest.approx(base + 0.5 * 6)
+
+
 def test_stemmer_conflates_inflections() -> None:
     assert len({_stem(w) for w in ("raise", "raised", "raises", "raising")}) == 1
     assert len({_stem(w) for w in ("stop", "stopped", "stopping", "stops")}) == 1
@@ -329,6 +412,8 @@ def stories(draw: st.DrawFn) -> list[SourceSentence]:
                 tokens[draw(st.integers(0, len(tokens) - 1))] = draw(st.sampled_from(VOCAB))
             end = draw(st.sampled_from([".", ".", "?", "!"]))
             text = " ".join(tokens).capitalize() + end
+            if s == 0 and draw(st.booleans()):
+                text = "PORTVILLE (Wire) -- " + text  # a dateline, dropped when first
             out.append(SourceSentence(text, f"art{a}", outlet, published, s // 2, s % 2, None))
     return out
 
@@ -344,17 +429,18 @@ budgets = st.builds(
 @given(sentences=stories(), config=budgets)
 def test_brief_invariants(sentences: list[SourceSentence], config: SummarizeConfig) -> None:
     brief = summarize(sentences, config)
-    input_texts = {s.text for s in sentences}
+    input_texts = {_shown_text(s) for s in sentences}
     input_outlets = {s.outlet for s in sentences}
     outlet_of = {s.article_id: s.outlet for s in sentences}
-    placed = {(s.article_id, s.text) for s in sentences}
+    placed = {(s.article_id, _shown_text(s)) for s in sentences}
 
     assert brief.word_count <= config.max_words
     assert sum(len(s.text.split()) for s in brief.sentences) <= config.max_words
     if config.max_sentences is not None:
         assert len(brief.sentences) <= config.max_sentences
     for chosen in brief.sentences:
-        assert chosen.text in input_texts  # verbatim, never edited or cut
+        assert chosen.text in input_texts  # verbatim (less a dateline), never edited or cut
+        assert "PORTVILLE" not in chosen.text
         assert (chosen.source_article_id, chosen.text) in placed
         assert chosen.article_ids == tuple(sorted(set(chosen.article_ids)))
         assert chosen.outlets == tuple(sorted(set(chosen.outlets)))
@@ -363,7 +449,8 @@ def test_brief_invariants(sentences: list[SourceSentence], config: SummarizeConf
         assert outlet_of[chosen.source_article_id] in chosen.outlets
         assert set(chosen.outlets) == {outlet_of[a] for a in chosen.article_ids}
         # Every verbatim copy is attributed.
-        assert {s.article_id for s in sentences if s.text == chosen.text} <= set(chosen.article_ids)
+        copies = {s.article_id for s in sentences if _shown_text(s) == chosen.text}
+        assert copies <= set(chosen.article_ids)
         assert chosen.score > 0.0
     for first, second in itertools.combinations(brief.sentences, 2):
         assert jaccard(first.text, second.text) < config.near_duplicate_jaccard
