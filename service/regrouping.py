@@ -10,6 +10,7 @@ Keyed stories (a client ``story_key``) are never touched: the key is authoritati
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -39,10 +40,17 @@ class RegroupResult:
     dissolved: int
 
 
-def article_terms(article: Article) -> dict[str, int]:
-    """The article's content-word counts: its title and paragraphs."""
-    parts = [article.title or "", *(p.text for p in article.paragraphs)]
-    return content_terms("\n".join(parts))
+def article_terms(article: Article, title_weight: int = 1) -> dict[str, int]:
+    """The article's content-word counts.
+
+    Each paragraph word counts once, each title word ``title_weight`` times (see
+    :attr:`~service.pipeline.regroup.RegroupConfig.title_weight`).
+    """
+    counts = content_terms("\n".join(p.text for p in article.paragraphs))
+    if title_weight > 0:  # a zero count would be a term with tf 0 (sublinear tf: log 0)
+        for term, n in content_terms(article.title or "").items():
+            counts[term] = counts.get(term, 0) + title_weight * n
+    return counts
 
 
 class TermsMemo:
@@ -53,7 +61,8 @@ class TermsMemo:
     most ``max_articles`` articles' counts.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, title_weight: int = 1) -> None:
+        self._title_weight = title_weight
         self._kept: dict[str, tuple[str, dict[str, int]]] = {}
         self._used: dict[str, tuple[str, dict[str, int]]] = {}
 
@@ -61,7 +70,7 @@ class TermsMemo:
         """The article's counts (computed once per content)."""
         entry = self._used.get(article.article_id) or self._kept.get(article.article_id)
         if entry is None or entry[0] != article.content_hash:
-            entry = (article.content_hash, article_terms(article))
+            entry = (article.content_hash, article_terms(article, self._title_weight))
         self._used[article.article_id] = entry
         return entry[1]
 
@@ -91,7 +100,7 @@ def plan_regroup(
     world: World,
     config: RegroupConfig,
     now: float,
-    terms: Callable[[Article], Mapping[str, int]] = article_terms,
+    terms: Callable[[Article], Mapping[str, int]] | None = None,
 ) -> RegroupResult:
     """Plan one pass over the most recent unkeyed stories.
 
@@ -100,13 +109,15 @@ def plan_regroup(
         config: the pass's settings.
         now: the time stamped on changed stories.
         terms: an article's content-word counts (the use case passes a memoised
-            :func:`article_terms`).
+            :func:`article_terms`); None: :func:`article_terms` with ``config.title_weight``.
 
     Returns:
         The change set and its counts. A surviving story's new version exceeds its old one
         and those of the stories dissolved into it, so no cached brief of any of them is
         served for it.
     """
+    if terms is None:
+        terms = functools.partial(article_terms, title_weight=config.title_weight)
     stories = pass_stories(world, config)
     items = [
         RegroupArticle(article.article_id, story.story_id, story.seq, terms(article))

@@ -137,7 +137,7 @@ class Wiredesk:
         self._briefs: OrderedDict[str, BriefView] = OrderedDict()  # in-process LRU over Redis
         # Set when an unkeyed story changed since the last regrouping pass (see regroup()).
         self.regroup_wanted = asyncio.Event()
-        self._terms = TermsMemo()
+        self._terms = TermsMemo(settings.regroup.title_weight)
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:

@@ -22,6 +22,7 @@ agglomerative clustering on cosine similarity, over TF-IDF vectors
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -118,6 +119,10 @@ class SummaryBaselineConfig:
             stops after a few iterations. 1e-4 converges fully, as the paper intends, but
             scored slightly lower on DUC 2003 (mean ROUGE-2 recall over the 39 clusters 0.071
             vs 0.074 with ``overflow``), so the stronger, more commonly reported setting is kept.
+        ilp_min_articles: :func:`concept_ilp` drops bigrams found in fewer articles than this
+            (Gillick & Favre 2009: 3, for 10-document sets).
+        ilp_min_sentence_words: :func:`concept_ilp` never chooses shorter sentences
+            (Gillick & Favre 2009: 10).
     """
 
     language: str = "english"
@@ -126,6 +131,8 @@ class SummaryBaselineConfig:
     redundancy: float = 0.7
     lexrank_threshold: float = 0.1
     lexrank_epsilon: float = 0.1
+    ilp_min_articles: int = 3
+    ilp_min_sentence_words: int = 10
 
 
 # ----------------------------------------------------------------------------------------------
@@ -187,6 +194,11 @@ def _fill(
 def _render(sentences: Sequence[SourceSentence], chosen: Iterable[int]) -> str:
     """Join the chosen sentences, in input order, with single spaces."""
     return " ".join(sentences[index].text.strip() for index in sorted(chosen))
+
+
+# Quotation marks: a sentence that opens and closes with one is a quote, which the concept ILP
+# never chooses (Gillick & Favre 2009).
+_QUOTES = "\"'`“”‘’«»"
 
 
 def _stop_words(language: str) -> frozenset[str]:
@@ -365,6 +377,125 @@ def centroid(
     check = not_redundant if settings.redundancy < 1.0 else None  # 1.0 disables the filter
     picked = _fill(ranked, sentences, max_words, overflow=settings.overflow, accept=check)
     return _render(sentences, picked)
+
+
+def _ilp_problem(
+    sentences: Sequence[SourceSentence], max_words: int, config: SummaryBaselineConfig | None
+) -> tuple[list[int], dict[int, frozenset[tuple[str, str]]], dict[tuple[str, str], int]]:
+    """The concept ILP's inputs: candidate sentences, their concepts and the concept weights.
+
+    Returns:
+        ``(candidates, concepts_of, weight)``: indices of the sentences that may be chosen
+        (ascending); each candidate's bigram concepts (kept or not); the weight (article
+        count) of every concept found in at least ``ilp_min_articles`` articles.
+    """
+    settings = config or SummaryBaselineConfig()
+    stop_words = _stop_words(settings.language)
+    stem = _stemmer(settings.language)
+    candidates: list[int] = []
+    seen: set[str] = set()
+    concepts_of: dict[int, frozenset[tuple[str, str]]] = {}
+    articles: dict[tuple[str, str], set[str]] = {}
+    for index, sentence in enumerate(sentences):
+        words = content_words(sentence.text)
+        bigrams = frozenset(
+            (stem(a), stem(b))
+            for a, b in itertools.pairwise(words)
+            if not (a in stop_words and b in stop_words)
+        )
+        for bigram in bigrams:
+            articles.setdefault(bigram, set()).add(sentence.article_id)
+        text = sentence.text.strip()
+        key = _normalised(text)
+        if (
+            not settings.ilp_min_sentence_words <= count_words(text) <= max_words
+            or (text[:1] in _QUOTES and text[-1:] in _QUOTES)
+            or key in seen
+        ):
+            continue
+        seen.add(key)
+        candidates.append(index)
+        concepts_of[index] = bigrams
+    weight = {b: len(a) for b, a in articles.items() if len(a) >= settings.ilp_min_articles}
+    return candidates, concepts_of, weight
+
+
+def concept_ilp(
+    sentences: Sequence[SourceSentence],
+    max_words: int = 100,
+    *,
+    config: SummaryBaselineConfig | None = None,
+) -> str:
+    """The ICSI concept-coverage ILP (Gillick & Favre 2009), solved exactly.
+
+    After "A Scalable Global Model for Summarization" (NAACL-HLT workshop on ILP for NLP) and
+    its reference implementation ``sume`` (Boudin, Mougard & Favre 2015):
+
+    1. Concepts are word bigrams (case-folded, Snowball-stemmed), skipping bigrams made only
+       of stop words; a concept weighs the number of articles containing it, and concepts in
+       fewer than ``config.ilp_min_articles`` articles are dropped (3, the paper's cut).
+    2. Sentences of fewer than ``config.ilp_min_sentence_words`` words (10) and sentences that
+       open and close with a quotation mark are never chosen; neither is an exact repeat.
+    3. The integer program maximises the total weight of the covered concepts subject to the
+       word budget: ``max sum_i w_i c_i`` s.t. ``sum_j l_j s_j <= L`` and
+       ``c_i <= sum_{j containing i} s_j``, with binary ``s`` and ``c``, solved exactly by
+       HiGHS (``scipy.optimize.milp``). The paper's ``s_j <= c_i`` rows are left out: every
+       weight is positive, so an optimum covers every concept its sentences contain anyway.
+
+    ``config.overflow`` is not used: the summary is the exact optimum within the budget.
+    Appending the best left-out sentence for the ROUGE cut, as the other baselines do, scored
+    lower in a trial (DUC 2003 ROUGE-2 recall 8.04 against 8.92).
+
+    Args:
+        sentences: the cluster's sentences in reading order.
+        max_words: budget in whitespace words.
+        config: see :class:`SummaryBaselineConfig`; ``None`` means the defaults.
+
+    Returns:
+        The chosen sentences in input order (``""`` for no input or when no sentence fits).
+
+    Raises:
+        ValueError: if ``max_words`` is negative.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp  # heavy: load on first use
+    from scipy.sparse import coo_array
+
+    _check_budget(max_words)
+    candidates, concepts_of, weight = _ilp_problem(sentences, max_words, config)
+    concepts = sorted({c for j in candidates for c in concepts_of[j] if c in weight})
+    if not candidates or not concepts:
+        return ""
+    # Variables: s_0..s_{n-1} (candidates), then c_0..c_{m-1} (concepts).
+    column = {concept: len(candidates) + i for i, concept in enumerate(concepts)}
+    holders: dict[int, list[int]] = {}
+    for k, j in enumerate(candidates):
+        for concept in concepts_of[j] & weight.keys():
+            holders.setdefault(column[concept], []).append(k)
+    rows = [0] * len(candidates)  # row 0: the budget
+    cols = list(range(len(candidates)))
+    values = [float(count_words(sentences[j].text)) for j in candidates]
+    for r, (col, ks) in enumerate(sorted(holders.items()), start=1):  # c_i - sum s_j <= 0
+        rows += [r] * (1 + len(ks))
+        cols += [col, *ks]
+        values += [1.0] + [-1.0] * len(ks)
+    upper = np.zeros(1 + len(holders))
+    upper[0] = max_words
+    n = len(candidates) + len(concepts)
+    objective = np.zeros(n)
+    for concept, col in column.items():
+        objective[col] = -float(weight[concept])
+    result = milp(
+        objective,
+        constraints=LinearConstraint(
+            coo_array((values, (rows, cols)), shape=(len(upper), n)).tocsr(), -np.inf, upper
+        ),
+        integrality=np.ones(n),
+        bounds=Bounds(0, 1),
+    )
+    if result.x is None:
+        raise RuntimeError(f"concept ILP found no solution: {result.message}")
+    chosen = [candidates[k] for k in range(len(candidates)) if result.x[k] > 0.5]
+    return _render(sentences, chosen)
 
 
 class _PresplitTokenizer:
@@ -634,12 +765,22 @@ def embedding_agglomerative(
     Raises:
         ValueError: if ``vectors`` is not 2-D.
     """
+    return agglomerative_from_similarity(embedding_similarity(vectors), threshold)
+
+
+def embedding_similarity(vectors: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+    """Cosine similarities of the rows of ``vectors`` (an all-zero row is 0 to everything).
+
+    Raises:
+        ValueError: if ``vectors`` is not 2-D.
+    """
     data = np.asarray(vectors, dtype=np.float64)
     if data.ndim != 2:
         raise ValueError(f"vectors must be 2-D (n, d), got shape {data.shape}")
     norms = np.linalg.norm(data, axis=1, keepdims=True)
     unit = np.divide(data, norms, out=np.zeros_like(data), where=norms > 0)
-    return agglomerative_from_similarity(unit @ unit.T, threshold)
+    similarity: NDArray[np.float64] = unit @ unit.T
+    return similarity
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,15 +177,17 @@ class SummarizeConfig:
             construction) 97.9% of pairs at or above 0.8 are labelled same-meaning (94.9% at
             0.7), so attribution stays precise.
         min_concept_articles: Cap of the concept filter: a concept counts only if it appears in
-            at least half the story's articles, at least 2 and at most this many (never more than
-            the most widely shared concept does, so something is always kept) ...
+            at least ``floor(min_concept_share * articles)`` of the story's articles, but in no
+            fewer than 2 and no more than this many (and never more than the most widely shared
+            concept does, so something is always kept) ...
+        min_concept_share: ... (the share; 0.5: half the articles) ...
         concept_filter_min_articles: ... when the story has at least this many articles; with
             one or two articles every concept is kept, or nothing would be left. Gillick &
             Favre 2009 keep concepts found in 3 or more of a set's 10 documents. Full sets (10
             articles each; ROUGE-2 recall MultiLing / DUC 2003): 17.07 / 8.10 at 2, 18.60 / 9.06
-            at 3, 17.75 / 8.56 at 4. Half the articles below 6: on 3-5 article samples of the
-            same clusters a bar of 3 leaves too few concepts to fill the brief (docs/EVALUATION.md,
-            "Briefs of smaller stories").
+            at 3, 17.75 / 8.56 at 4. The share keeps the bar at 2 below 6 articles: on 3-5
+            article samples of the same clusters a bar of 3 leaves too few concepts to fill the
+            brief (docs/EVALUATION.md, "Briefs of smaller stories").
         unigram_weight: Weight of a content-unigram concept relative to a bigram with the same
             document frequency; bigrams are the ICSI concept, unigrams add a little recall for
             key entities mentioned in different phrasings (DUC 2003: 0.083 at 0.2, 0.080 at 0
@@ -232,6 +234,7 @@ class SummarizeConfig:
     max_candidate_words: int = 60
     near_duplicate_jaccard: float = 0.8
     min_concept_articles: int = 3
+    min_concept_share: float = 0.5
     concept_filter_min_articles: int = 3
     unigram_weight: float = 0.2
     cost_exponent: float = 0.3
@@ -260,6 +263,8 @@ class SummarizeConfig:
             raise ValueError("near_duplicate_jaccard must be in (0, 1]")
         if self.min_concept_articles < 1 or self.concept_filter_min_articles < 1:
             raise ValueError("concept article thresholds must be >= 1")
+        if not 0.0 < self.min_concept_share <= 1.0:
+            raise ValueError("min_concept_share must be in (0, 1]")
         if self.unigram_weight < 0.0 or self.lead_concept_weight < 0.0:
             raise ValueError("unigram_weight and lead_concept_weight must be >= 0")
         if self.lead_paragraphs < 0:
@@ -609,9 +614,10 @@ def _concept_weights(
         lead_count.update(lead)
     min_articles = 1
     if article_count and len(article_concepts) >= config.concept_filter_min_articles:
-        # Half the story's articles, at least 2 and at most min_concept_articles; never above
-        # the most widely shared concept's count, so that something is always kept.
-        wanted = min(config.min_concept_articles, max(2, len(article_concepts) // 2))
+        # A share of the story's articles, at least 2 and at most min_concept_articles; never
+        # above the most widely shared concept's count, so that something is always kept.
+        share = math.floor(config.min_concept_share * len(article_concepts) + _EPS)
+        wanted = min(config.min_concept_articles, max(2, share))
         min_articles = min(wanted, max(article_count.values()))
     weight: dict[int, float] = {}
     for key, n in article_count.items():

@@ -51,8 +51,21 @@ async def test_briefs_on_a_duc_slice(embedder: CachingEmbedder) -> None:
     clusters = sample_clusters(ds.load_duc2003(), 6, seed=0)
     report = await evaluate_briefs("duc2003", clusters, Settings(), embedder, max_words=100)
     by = {name: s.rouge.rouge2.recall for name, s in scores(report).items()}
-    assert by[WIREDESK] >= 0.078, by  # measured 0.0846
+    assert by[WIREDESK] >= 0.095, by  # measured 0.1022 (0.0846 before session 9)
     assert by[WIREDESK] > by["random"] + 0.02, by  # random 0.057 here
+
+
+async def test_briefs_on_multiling_stay_above_every_participant(
+    embedder: CachingEmbedder,
+) -> None:
+    clusters = ds.load_multiling2011()
+    report = await evaluate_briefs(
+        "multiling2011", clusters, Settings(), embedder, max_words=250, with_baselines=False
+    )
+    by = {name: s.rouge.rouge2.recall for name, s in scores(report).items()}
+    best_peer = max(v for name, v in by.items() if name.startswith("peer ") and name != "peer ID10")
+    assert best_peer == pytest.approx(0.1783, abs=5e-4), by  # ID3; ID10 is the topline
+    assert by[WIREDESK] > best_peer, by  # measured 0.1860
 
 
 async def test_stories_on_giveme5w1h(embedder: CachingEmbedder) -> None:
@@ -60,18 +73,18 @@ async def test_stories_on_giveme5w1h(embedder: CachingEmbedder) -> None:
         "giveme5w1h", ds.load_story_set("giveme5w1h"), Settings(), embedder
     )
     ours = scores(report)[WIREDESK]
-    assert ours.bcubed_f1 >= 0.93, ours  # measured 0.954 (TF-IDF oracle 0.915)
-    assert ours.bcubed_precision >= 0.90, ours  # measured 0.942 (recall 0.965)
+    assert ours.bcubed_f1 >= 0.95, ours  # measured 0.969 (TF-IDF oracle 0.921)
+    assert ours.bcubed_precision >= 0.92, ours  # measured 0.940 (recall 1.000)
 
 
 async def test_stories_on_multiling(embedder: CachingEmbedder) -> None:
     # Topics followed over months: the set where one fixed similarity bar fails (0.851 before
-    # the regrouping pass).
+    # the regrouping pass, 0.970 before titles were weighted).
     report, _ = await evaluate_stories(
         "multiling2011", ds.load_story_set("multiling2011"), Settings(), embedder
     )
     ours = scores(report)[WIREDESK]
-    assert ours.bcubed_f1 >= 0.94, ours  # measured 0.970 (TF-IDF oracle 0.954)
+    assert ours.bcubed_f1 >= 0.98, ours  # measured 0.991 (TF-IDF oracle 0.982)
 
 
 PRECISION_FLOOR = 0.95  # measured 0.973 on these 600 pairs (0.960 on all 1,725)

@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from service.evaluation.baselines import (
     SourceSentence,
     SummaryBaselineConfig,
+    _ilp_problem,
     agglomerative_from_similarity,
     best_threshold,
     centroid,
+    concept_ilp,
     embedding_agglomerative,
+    embedding_similarity,
     lead,
     lexrank,
     random_baseline,
@@ -47,7 +50,7 @@ NEW = [
 ]
 
 Summariser = Callable[..., str]
-ALL_BASELINES: list[Summariser] = [lead, random_baseline, centroid, lexrank, textrank]
+ALL_BASELINES: list[Summariser] = [lead, random_baseline, centroid, lexrank, textrank, concept_ilp]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -241,6 +244,68 @@ def test_negative_budget_is_rejected(baseline: Summariser) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# Concept ILP (Gillick & Favre 2009)
+# ----------------------------------------------------------------------------------------------
+
+EVERY_CONCEPT = SummaryBaselineConfig(ilp_min_articles=1, ilp_min_sentence_words=1)
+
+
+def _coverage(sentences: Sequence[SourceSentence], chosen: Sequence[int], budget: int) -> int:
+    _, concepts_of, weight = _ilp_problem(sentences, budget, EVERY_CONCEPT)
+    return sum(weight[c] for c in set().union(*(concepts_of[j] for j in chosen)) if c in weight)
+
+
+def test_concept_ilp_is_exact_where_the_greedy_is_not() -> None:
+    # Budget 12. The long sentence alone covers the most (26: ten bigrams, eight of them in
+    # three articles), but the two short ones together cover 28 (15 + 13) in the same budget.
+    sentences = [
+        _s("a", DAY1, "harbor crane fell onto bridge deck near mill lane ferry dock"),  # 11
+        _s("b", DAY1, "harbor crane fell onto bridge deck"),  # 6
+        _s("c", DAY1, "mill lane ferry dock closed today"),  # 6
+        _s("d", DAY2, "harbor crane fell onto bridge deck"),
+        _s("e", DAY2, "mill lane ferry dock closed today"),
+    ]
+    summary = concept_ilp(sentences, 12, config=EVERY_CONCEPT)
+    assert summary == f"{sentences[1].text} {sentences[2].text}"
+
+
+@settings(max_examples=40, deadline=None)
+@given(sentence_lists, st.integers(1, 14))
+def test_concept_ilp_reaches_the_brute_force_optimum(bodies: list[list[str]], budget: int) -> None:
+    texts = [" ".join(words) for words in bodies]
+    sentences = [_s(f"art{i % 3}", DAY1, text) for i, text in enumerate(texts)]
+    candidates, _, _ = _ilp_problem(sentences, budget, EVERY_CONCEPT)
+    best = 0
+    for mask in range(1 << len(candidates)):
+        subset = [j for b, j in enumerate(candidates) if mask >> b & 1]
+        if sum(count_words(texts[j]) for j in subset) <= budget:
+            best = max(best, _coverage(sentences, subset, budget))
+    summary = concept_ilp(sentences, budget, config=EVERY_CONCEPT)
+    picked = _ilp_picks(summary, texts, candidates)
+    assert _coverage(sentences, picked, budget) == best
+
+
+def _ilp_picks(summary: str, texts: Sequence[str], candidates: Sequence[int]) -> list[int]:
+    """The candidates whose in-order join is ``summary`` (exact repeats are never candidates)."""
+    picked = _chosen_indices(summary, [texts[j] for j in candidates])
+    assert picked is not None, summary
+    return [candidates[k] for k in picked]
+
+
+def test_concept_ilp_skips_short_quoted_and_rare_material() -> None:
+    wire = "Harbor crane fell onto the bridge deck early on Tuesday, closing the crossing."
+    quote = '"The harbor crane fell onto the bridge deck right in front of our car."'
+    short = "Harbor crane fell onto bridge."
+    rare = "A ferry strike stopped every boat on the bay for the whole of the long weekend."
+    sentences = [_s(a, DAY1, t) for a in "abc" for t in (wire, quote, short)] + [
+        _s("d", DAY2, rare)
+    ]
+    assert concept_ilp(sentences, 100) == wire  # the quote and the 5-word line never count
+    assert concept_ilp([_s("d", DAY2, rare)], 100) == ""  # one article: no concept in 3
+    assert concept_ilp([], 100) == ""
+
+
+# ----------------------------------------------------------------------------------------------
 # Story clustering
 # ----------------------------------------------------------------------------------------------
 
@@ -291,6 +356,15 @@ def test_tfidf_agglomerative_groups_by_topic() -> None:
     similarity = tfidf_similarity(texts)
     assert similarity.shape == (4, 4)
     assert np.allclose(np.diag(similarity), 1.0)
+
+
+def test_embedding_similarity_is_the_cosine_matrix() -> None:
+    vectors = np.array([[3.0, 4.0], [6.0, 8.0], [0.0, 0.0], [4.0, -3.0]])
+    sim = embedding_similarity(vectors)
+    np.testing.assert_allclose(sim[0], [1.0, 1.0, 0.0, 0.0], atol=1e-12)
+    assert np.all(sim[2] == 0.0)  # an all-zero row is 0 to everything
+    with pytest.raises(ValueError, match="2-D"):
+        embedding_similarity(np.zeros(3))
 
 
 def test_embedding_agglomerative_normalises_rows() -> None:

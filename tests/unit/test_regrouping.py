@@ -161,12 +161,29 @@ async def test_pass_takes_whole_recent_stories_up_to_the_cap(make_wiredesk: Fact
     assert chosen[0].updated_at >= chosen[1].updated_at
 
 
+async def test_article_terms_weigh_title_words(make_wiredesk: Factory) -> None:
+    wd = make_wiredesk(settings=settings())
+    item = ArticleInput(
+        url="https://example.test/crane",
+        outlet="Herald",
+        title="Harbor crane collapse",
+        text="The crane fell onto the bridge. Engineers inspected the crane arm.",
+        published_at=T0,
+    )
+    article = wd.world.articles[(await wd.submit(item)).article_id]
+    assert article_terms(article)["crane"] == 1 + 2  # title once, body twice
+    assert article_terms(article, title_weight=4)["crane"] == 4 + 2
+    assert article_terms(article, title_weight=4)["harbor"] == 4  # title only
+    assert "harbor" not in article_terms(article, title_weight=0)
+    assert article_terms(article, title_weight=0)["bridge"] == 1
+
+
 async def test_terms_memo_keeps_only_the_last_pass(make_wiredesk: Factory) -> None:
     wd = make_wiredesk(settings=settings())
     ids = await submit_all(wd, topic_inputs()[:2])
     first, second = (wd.world.articles[i] for i in ids)
-    memo = TermsMemo()
-    assert memo(first) == article_terms(first)
+    memo = TermsMemo(title_weight=3)
+    assert memo(first) == article_terms(first, title_weight=3)
     assert memo(first) is memo(first)  # computed once
     memo.end_pass()
     memo(second)

@@ -288,6 +288,10 @@ def test_paraphrased_filler_is_left_out() -> None:
         {"unigram_weight": -0.1},
         {"position_weight": -1.0},
         {"min_gain_fraction": 1.5},
+        {"min_concept_share": 0.0},
+        {"min_concept_share": 1.5},
+        {"lead_concept_weight": -0.5},
+        {"lead_paragraphs": -1},
     ],
 )
 def test_config_rejects_out_of_range_values(overrides: dict[str, Any]) -> None:
@@ -363,6 +367,9 @@ def test_concepts_need_three_articles_in_a_large_story_and_half_in_a_small_one()
     assert weight(4, 2) is not None  # half of 4
     assert weight(6, 2) is None  # 3 of 6
     assert weight(2, 1) is not None  # one or two articles: every concept is kept
+    story = {f"a{i}": [[CRANES if i < 2 else FILLER]] for i in range(5)}
+    assert bigram_weight(story, CRANES) is not None  # 2 of 5 reaches floor(0.5 * 5)
+    assert bigram_weight(story, CRANES, min_concept_share=1.0) is None  # bar 3 (the cap)
 
 
 def test_concepts_in_article_leads_weigh_more() -> None:
