@@ -40,7 +40,7 @@ class RegroupResult:
     dissolved: int
 
 
-def article_terms(article: Article, title_weight: int = 1) -> dict[str, int]:
+def article_terms(article: Article, title_weight: int) -> dict[str, int]:
     """The article's content-word counts.
 
     Each paragraph word counts once, each title word ``title_weight`` times (see
@@ -61,7 +61,7 @@ class TermsMemo:
     most ``max_articles`` articles' counts.
     """
 
-    def __init__(self, title_weight: int = 1) -> None:
+    def __init__(self, title_weight: int) -> None:
         self._title_weight = title_weight
         self._kept: dict[str, tuple[str, dict[str, int]]] = {}
         self._used: dict[str, tuple[str, dict[str, int]]] = {}

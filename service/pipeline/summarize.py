@@ -28,10 +28,10 @@ on DUC newswire.
    1 + ln(articles of that outlet containing it)``) so that one outlet's boilerplate cannot
    outweigh a fact that several outlets report, plus a share for every article that has it in
    its opening paragraphs (what reporters put first is the story's core; Yih et al. 2007).
-   Concepts found in too few articles are dropped: in 3 or more of a 10-article story as in
-   Gillick & Favre 2009 ("A Scalable Global Model for Summarization", ILP workshop at
-   NAACL-HLT; the ICSI summariser), in half the articles of a smaller one, and none at all in a
-   story of one or two articles.
+   Concepts found in too few articles are dropped: a concept must be in 3 articles of a story
+   of 5 or more, as in Gillick & Favre 2009 ("A Scalable Global Model for Summarization", ILP
+   workshop at NAACL-HLT; the ICSI summariser), in 2 of a story of 3 or 4, and every concept
+   counts in a story of one or two articles.
 3. **Selection** maximises ``F(S) = sum of weights of concepts covered by S + sum over s in S of
    bonus(s)`` under the word budget. Coverage is monotone submodular and the bonus is modular
    (a lead-position prior ``1 / (1 + paragraph) ** alpha`` and the share of the story's outlets
@@ -180,14 +180,14 @@ class SummarizeConfig:
             at least ``floor(min_concept_share * articles)`` of the story's articles, but in no
             fewer than 2 and no more than this many (and never more than the most widely shared
             concept does, so something is always kept) ...
-        min_concept_share: ... (the share; 0.5: half the articles) ...
+        min_concept_share: ... (the share: 0.6 gives 2 up to 4 articles, 3 from 5 on) ...
         concept_filter_min_articles: ... when the story has at least this many articles; with
             one or two articles every concept is kept, or nothing would be left. Gillick &
             Favre 2009 keep concepts found in 3 or more of a set's 10 documents. Full sets (10
             articles each; ROUGE-2 recall MultiLing / DUC 2003): 17.07 / 8.10 at 2, 18.60 / 9.06
-            at 3, 17.75 / 8.56 at 4. The share keeps the bar at 2 below 6 articles: on 3-5
-            article samples of the same clusters a bar of 3 leaves too few concepts to fill the
-            brief (docs/EVALUATION.md, "Briefs of smaller stories").
+            at 3, 17.75 / 8.56 at 4. On 3-8 article samples of the same clusters (three seeds;
+            docs/EVALUATION.md, "Briefs of smaller stories") a bar of 3 won from 5 articles on
+            and lost at 3 and 4, where it leaves too few concepts to fill the brief.
         unigram_weight: Weight of a content-unigram concept relative to a bigram with the same
             document frequency; bigrams are the ICSI concept, unigrams add a little recall for
             key entities mentioned in different phrasings (DUC 2003: 0.083 at 0.2, 0.080 at 0
@@ -234,7 +234,7 @@ class SummarizeConfig:
     max_candidate_words: int = 60
     near_duplicate_jaccard: float = 0.8
     min_concept_articles: int = 3
-    min_concept_share: float = 0.5
+    min_concept_share: float = 0.6
     concept_filter_min_articles: int = 3
     unigram_weight: float = 0.2
     cost_exponent: float = 0.3
@@ -544,22 +544,23 @@ def _concept_keys(tokens: Sequence[str], stem_ids: dict[str, int], base: int) ->
     return keys
 
 
-def _damped_counts(
+def _article_counts(
     concepts_of: Mapping[str, set[int]], outlet_of: Mapping[str, str]
 ) -> tuple[Counter[int], dict[int, float]]:
-    """Articles containing each concept: plainly, and damped within each outlet.
+    """Articles containing each concept, and the correction that damps them within an outlet.
 
-    The damped count is the sum over outlets of ``1 + ln(n_outlet)``, computed as ``articles -
-    sum over outlets of (n - 1 - ln n)``: the correction is 0 for ``n = 1``. Articles and
-    outlets are visited in sorted order, so the float results never depend on input order.
+    The damped count is the sum over outlets of ``1 + ln(n_outlet)``, i.e. ``count -
+    correction`` with ``correction = sum over outlets of (n - 1 - ln n)`` (0 for ``n = 1``,
+    absent when every outlet has the concept in one article at most). Articles and outlets are
+    visited in sorted order, so the float results never depend on input order.
 
     Args:
         concepts_of: Concept keys per article id.
         outlet_of: Outlet per article id (every key of ``concepts_of``).
 
     Returns:
-        ``(count, damped)``: per concept key, the number of articles containing it and its
-        outlet-damped count.
+        ``(count, correction)``: per concept key, the number of articles containing it; and the
+        correction of the concepts some outlet has in several articles.
     """
     count: Counter[int] = Counter()
     per_outlet: dict[str, Counter[int]] = {}
@@ -571,7 +572,7 @@ def _damped_counts(
         for key, n in per_outlet[outlet].items():
             if n > 1:
                 correction[key] = correction.get(key, 0.0) + (n - 1 - math.log(n))
-    return count, {key: n - correction.get(key, 0.0) for key, n in count.items()}
+    return count, correction
 
 
 def _concept_weights(
@@ -608,7 +609,7 @@ def _concept_weights(
             lead_concepts.setdefault(sentence.article_id, set()).update(keys)
         article_outlet.setdefault(sentence.article_id, sentence.outlet)
 
-    article_count, damped = _damped_counts(article_concepts, article_outlet)
+    article_count, correction = _article_counts(article_concepts, article_outlet)
     lead_count: Counter[int] = Counter()
     for lead in lead_concepts.values():
         lead_count.update(lead)
@@ -622,7 +623,8 @@ def _concept_weights(
     weight: dict[int, float] = {}
     for key, n in article_count.items():
         if n >= min_articles:
-            value = damped[key] + config.lead_concept_weight * lead_count[key]
+            damped = n - correction.get(key, 0.0)
+            value = damped + config.lead_concept_weight * lead_count[key]
             weight[key] = value * (config.unigram_weight if key < 0 else 1.0)
     return sentence_concepts, weight
 

@@ -171,7 +171,7 @@ async def test_article_terms_weigh_title_words(make_wiredesk: Factory) -> None:
         published_at=T0,
     )
     article = wd.world.articles[(await wd.submit(item)).article_id]
-    assert article_terms(article)["crane"] == 1 + 2  # title once, body twice
+    assert article_terms(article, title_weight=1)["crane"] == 1 + 2  # title once, body twice
     assert article_terms(article, title_weight=4)["crane"] == 4 + 2
     assert article_terms(article, title_weight=4)["harbor"] == 4  # title only
     assert "harbor" not in article_terms(article, title_weight=0)

@@ -357,19 +357,20 @@ CRANES = "Cranes collapsed."  # content words "cranes collapsed": one bigram con
 FILLER = "Mill workers painted the ferry terminal."
 
 
-def test_concepts_need_three_articles_in_a_large_story_and_half_in_a_small_one() -> None:
+def test_concepts_need_three_articles_in_a_large_story_and_two_in_a_small_one() -> None:
     def weight(size: int, carriers: int) -> float | None:
         story = {f"a{i}": [[CRANES if i < carriers else FILLER]] for i in range(size)}
         return bigram_weight(story, CRANES, lead_concept_weight=0.0)
 
     assert weight(10, 2) is None
     assert weight(10, 3) == pytest.approx(1 + math.log(3))  # one outlet: damped to 1 + ln 3
-    assert weight(4, 2) is not None  # half of 4
+    assert weight(4, 2) is not None  # floor(0.6 * 4) = 2
     assert weight(6, 2) is None  # 3 of 6
     assert weight(2, 1) is not None  # one or two articles: every concept is kept
     story = {f"a{i}": [[CRANES if i < 2 else FILLER]] for i in range(5)}
-    assert bigram_weight(story, CRANES) is not None  # 2 of 5 reaches floor(0.5 * 5)
-    assert bigram_weight(story, CRANES, min_concept_share=1.0) is None  # bar 3 (the cap)
+    assert bigram_weight(story, CRANES) is None  # floor(0.6 * 5) = 3 articles
+    assert bigram_weight(story, CRANES, min_concept_share=0.5) is not None  # floor(2.5) = 2
+    assert bigram_weight(story, CRANES, min_concept_share=1.0) is None  # 5, capped at 3
 
 
 def test_concepts_in_article_leads_weigh_more() -> None:
