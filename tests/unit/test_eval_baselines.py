@@ -272,7 +272,9 @@ def test_concept_ilp_is_exact_where_the_greedy_is_not() -> None:
 @settings(max_examples=40, deadline=None)
 @given(sentence_lists, st.integers(1, 14))
 def test_concept_ilp_reaches_the_brute_force_optimum(bodies: list[list[str]], budget: int) -> None:
-    texts = [" ".join(words) for words in bodies]
+    # A unique leading marker per sentence makes the summary's decomposition unambiguous
+    # ("river" and "river river" would not be).
+    texts = [f"s{i} " + " ".join(words) for i, words in enumerate(bodies)]
     sentences = [_s(f"art{i % 3}", DAY1, text) for i, text in enumerate(texts)]
     candidates, _, _ = _ilp_problem(sentences, budget, EVERY_CONCEPT)
     best = 0
