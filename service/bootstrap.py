@@ -132,7 +132,7 @@ async def running(
         await batcher.close()
         await client.aclose()
         if embedded is not None:
-            embedded.close()
+            await asyncio.to_thread(embedded.close)
 
 
 async def _regroup_loop(app: Wiredesk, delay_s: float) -> None:

@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from service.api.errors import domain_error, undecodable_body, unexpected_error
+from service.api.errors import domain_error, unexpected_error
 from service.api.routes import ROUTES, provide_wiredesk
 from service.bootstrap import running
 from service.domain.errors import WiredeskError
@@ -44,7 +44,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         dependencies={"wiredesk": Provide(provide_wiredesk, sync_to_thread=False)},
         exception_handlers={
             WiredeskError: domain_error,
-            UnicodeDecodeError: undecodable_body,
             Exception: unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,

@@ -6,13 +6,22 @@ import logging
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
+from service.api.bodies import BodyTooLargeError, UnsupportedMediaTypeError, too_large_message
 from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError, WiredeskError
 
 log = logging.getLogger(__name__)
 
 STATUS: dict[type[WiredeskError], int] = {
+    UnsupportedMediaTypeError: 415,
+    BodyTooLargeError: 413,
     InvalidInputError: 400,
     NotFoundError: 404,
     UnavailableError: 503,
@@ -38,31 +47,64 @@ def domain_error(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
 
 
-def undecodable_body(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, object]]:
-    """A body that is not UTF-8 (JSON must be): 400, not the 500 of an unforeseen error."""
-    assert isinstance(exc, UnicodeDecodeError)
-    return Response(
-        {
-            "status_code": 400,
-            "detail": f"malformed request body: not valid UTF-8 at byte {exc.start}",
-        },
-        status_code=400,
-        media_type=MediaType.JSON,
-    )
-
-
 def unexpected_error(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, object]]:
-    """Anything unforeseen: log it whole, answer 500 without internals."""
+    """The framework's own refusals in the project's words; anything else: 500, logged whole.
+
+    The framework raises for unknown paths (404), wrong methods (405), query and path
+    parameters that fail their declared bounds (400) and bodies over the size limit while
+    reading (413). Their status stands; their message is ours, so it does not change with the
+    installed litestar release.
+    """
     if isinstance(exc, HTTPException):
-        body: dict[str, object] = {"status_code": exc.status_code, "detail": exc.detail}
-        if exc.extra:
-            body["extra"] = exc.extra
-        return Response(
-            body, status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
-        )
+        status = exc.status_code
+        body: dict[str, object] = {
+            "status_code": status,
+            "detail": _framework_message(request, exc),
+        }
+        if isinstance(exc, ValidationException) and (names := _parameters(exc)):
+            body["extra"] = {"field": names[0]}
+        headers = exc.headers
+        if (
+            isinstance(exc, MethodNotAllowedException)
+            and headers
+            and "allow" in {k.lower() for k in headers}
+        ):
+            headers = dict(headers)
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return Response(
         {"status_code": 500, "detail": "internal error"}, status_code=500, media_type=MediaType.JSON
     )
+
+
+def _parameters(exc: ValidationException) -> list[str]:
+    """Names of the parameters a framework validation error is about (its ``extra`` list)."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    return [str(e["key"]) for e in extra if isinstance(e, dict) and e.get("key")]
+
+
+def _framework_message(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+    path = request.url.path
+    message = f"request refused ({exc.status_code})"
+    if isinstance(exc, NotFoundException):
+        message = f"no such endpoint: {path} (see /schema/openapi.json)"
+    elif isinstance(exc, MethodNotAllowedException):
+        message = f"{request.method} is not allowed on {path}"
+    elif exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        message = too_large_message(request.app.state.settings.max_body_bytes)
+    elif isinstance(exc, ValidationException):
+        shown = ", ".join(
+            f"`{n}`={v!r}" if (v := request.query_params.get(n)) is not None else f"`{n}`"
+            for n in _parameters(exc)
+        )
+        message = (
+            f"invalid parameter {shown}: outside its documented type or range "
+            "(see /schema/openapi.json)"
+            if shown
+            else f"invalid request to {path}"
+        )
+    elif exc.status_code == 401:  # our API-key guard's messages are already the project's own
+        message = str(exc.detail)
+    return message

@@ -117,29 +117,50 @@ def test_bad_article_is_400_and_harms_nothing(
     assert state(seeded) == before, case
 
 
+# Each refusal must carry the project's own words (service/api/bodies.py), not a library's:
+# the expectations are phrases only Wiredesk writes, so a framework upgrade cannot pass them.
 BAD_RAW: list[tuple[str, bytes, int, str]] = [
-    ("invalid json", b'{"url": "u", "outlet": ', 400, "truncated"),
-    ("garbage", b"this is not json", 400, "malformed"),
-    ("non-utf8", b'{"url": "u", "outlet": "o", "text": "caf\xe9 \xff\xfe"}', 400, "malformed"),
-    ("utf16 bytes", json.dumps(good()).encode("utf-16"), 400, "malformed"),
-    ("array", json.dumps([good()]).encode(), 400, "array"),
-    ("null", b"null", 400, "null"),
-    ("string", b'"hello"', 400, "str"),
-    ("number out of range", b"1e999", 400, "range"),
+    ("invalid json", b'{"url": "u", "outlet": ', 400, "the json ends early at byte 23"),
+    ("garbage", b"this is not json", 400, "malformed request body: not valid json at byte 0"),
+    (
+        "non-utf8",
+        b'{"url": "u", "outlet": "o", "text": "caf\xe9 \xff\xfe"}',
+        400,
+        "malformed request body: not valid utf-8 at byte 40",
+    ),
+    ("utf16 bytes", json.dumps(good()).encode("utf-16"), 400, "not valid utf-8 at byte 0"),
+    ("array", json.dumps([good()]).encode(), 400, "must be a json object; got an array"),
+    ("null", b"null", 400, "must be a json object; got null"),
+    ("string", b'"hello"', 400, "must be a json object; got a string"),
+    ("number out of range", b"1e999", 400, "a number is out of range"),
     (
         "lone high surrogate",
         b'{"url": "u", "outlet": "o", "text": "a \\ud800 b c d e f."}',
         400,
-        "surrogate",
+        "unpaired utf-16 surrogate",
     ),
     (
         "lone low surrogate",
         b'{"url": "u", "outlet": "o", "text": "a \\udc00 b c d e f."}',
         400,
-        "surrogate",
+        "unpaired utf-16 surrogate",
     ),
-    ("trailing surrogate", b'{"url": "u", "outlet": "o", "text": "abc \\ud800"}', 400, ""),
-    ("empty body", b"", 400, ""),
+    (
+        "trailing surrogate",
+        b'{"url": "u", "outlet": "o", "text": "abc \\ud800"}',
+        400,
+        "unpaired utf-16 surrogate",
+    ),
+    ("empty body", b"", 400, "the json ends early at byte 0"),
+    ("deep nesting", b'{"url": ' + b"[" * 1000 + b"]" * 1000 + b"}", 400, "nests 1001 levels"),
+    ("wrong type", b'{"url": 5, "outlet": "o", "text": "t"}', 400, "field `url` must be a string"),
+    ("missing field", b'{"url": "u", "text": "t"}', 400, "is missing the field `outlet`"),
+    (
+        "unknown field",
+        b'{"url": "u", "outlet": "o", "text": "t", "x": 1}',
+        400,
+        "unknown field `x`",
+    ),
 ]
 
 
@@ -154,11 +175,34 @@ def test_bad_raw_body_is_refused(
     assert state(seeded) == before
 
 
+def test_deeply_nested_batch_is_400(seeded: Client) -> None:
+    """About 1,000 levels of nesting answered 500 with a traceback per request (issue 13)."""
+    before = state(seeded)
+    deep = b'{"articles": [' + b"[" * 1000 + b"]" * 1000 + b"]}"
+    response = seeded.post("/articles/batch", content=deep, headers=JSON)
+    check_refused(seeded, response, 400, "nests 1002 levels deep; the limit is 16")
+    assert state(seeded) == before
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+@pytest.mark.parametrize("path", ["/articles", "/articles/batch"])
+def test_writes_need_a_json_content_type(
+    seeded: Client, content_type: str | None, path: str
+) -> None:
+    """A cross-site form or ``fetch`` without preflight can send text/plain, never JSON."""
+    before = state(seeded)
+    body = good() if path == "/articles" else {"articles": [good()]}
+    headers = {"content-type": content_type} if content_type else {}
+    response = seeded.post(path, content=json.dumps(body).encode(), headers=headers)
+    check_refused(seeded, response, 415, "content-type: application/json")
+    assert state(seeded) == before
+
+
 def test_oversized_body_is_413(seeded: Client) -> None:
     before = state(seeded)
     body = json.dumps(good(text="word " * 3000)).encode()  # 15 kB > max_body_bytes 8000
     response = seeded.post("/articles", content=body, headers=JSON)
-    check_refused(seeded, response, 413, "large")
+    check_refused(seeded, response, 413, "request body is", "the limit is 8000 bytes")
     batch = json.dumps({"articles": [good(text="word " * 1000)] * 3}).encode()
     check_refused(seeded, seeded.post("/articles/batch", content=batch, headers=JSON), 413)
     assert state(seeded) == before
