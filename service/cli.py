@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # faiss; an explicit value in the environment wins.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = argparse.ArgumentParser(prog="wiredesk", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"wiredesk {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API (settings from WIREDESK_* env)")
     serve.add_argument("--host", default=None, help="bind address (default WIREDESK_HOST)")
@@ -41,22 +44,70 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "build-model":
         return _build_model(args.cache_dir)
     if args.command == "serve":
-        import uvicorn
-
-        from service.settings import Settings
-
-        settings = Settings.from_env()
-        uvicorn.run(
-            "service.api.app:create_app",
-            factory=True,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            log_level=settings.log_level.lower(),
-            timeout_graceful_shutdown=10,
-        )
-        return 0
+        return _serve(args.host, args.port)
     parser.error(f"unknown command {args.command!r}")
     return 2
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("wiredesk")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "unknown"
+
+
+def _serve(host: str | None, port: int | None) -> int:
+    """Run the API until SIGTERM or Ctrl-C; exit 0 after a clean shutdown, 1 if start failed."""
+    import uvicorn
+
+    from service.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"wiredesk: configuration error: {exc}", file=sys.stderr)
+        return 2
+    bind_host: str = host or settings.host
+    bind_port: int = port or settings.port
+    # The app factory reads its settings from the environment: make the flags win there too.
+    os.environ["WIREDESK_HOST"], os.environ["WIREDESK_PORT"] = bind_host, str(bind_port)
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, saying where the service is once it listens."""
+
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+                base = f"http://{shown}:{bind_port}"
+                print(
+                    f"Wiredesk {_version()} is ready at {base}\n"
+                    f"  dashboard  {base}/\n"
+                    f"  API docs   {base}/schema/openapi.json\n"
+                    f"  health     {base}/health\n"
+                    "Stop with Ctrl-C (or SIGTERM).",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    config = uvicorn.Config(
+        "service.api.app:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    )
+    server = Server(config)
+    # uvicorn stops gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler that
+    # was installed before it (to let a default handler kill the process: exit 143, or a
+    # KeyboardInterrupt traceback). A stop that shut down cleanly is a success: exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    server.run()
+    return 0 if server.started else 1
 
 
 def _build_model(cache_dir: str | None) -> int:

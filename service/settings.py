@@ -119,7 +119,9 @@ class Settings:
         """Read settings from ``WIREDESK_*`` variables; unset ones keep their defaults.
 
         Top-level fields are ``WIREDESK_<FIELD>`` (e.g. ``WIREDESK_REDIS_URL``); stage configs
-        are ``WIREDESK_<STAGE>__<FIELD>`` (e.g. ``WIREDESK_DEDUP__THRESHOLD=0.9``).
+        are ``WIREDESK_<STAGE>__<FIELD>`` (e.g. ``WIREDESK_DEDUP__THRESHOLD=0.9``). The plain
+        ``HOST`` and ``PORT`` of platform conventions (Heroku, Cloud Run, ``make run PORT=9000``)
+        are read when ``WIREDESK_HOST`` / ``WIREDESK_PORT`` are unset.
 
         Raises:
             SettingsError: a value does not parse, naming the variable.
@@ -133,6 +135,15 @@ class Settings:
                 values[f.name] = _stage_from_env(env, name, default)
             elif name in env:
                 values[f.name] = _parse(name, env[name], default)
+            elif f.name in _PLAIN_FALLBACKS and env.get(f.name.upper(), "").strip():
+                values[f.name] = _parse(f.name.upper(), env[f.name.upper()], default)
+        if "WIREDESK_API_KEYS" in env and env["WIREDESK_API_KEYS"].strip() and not values.get(
+            "api_keys"
+        ):
+            # " , " would otherwise parse to no keys and silently turn authentication off.
+            raise SettingsError(
+                "WIREDESK_API_KEYS is set but holds no key; unset it to run without keys"
+            )
         try:
             return cls(**values)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
@@ -161,6 +172,10 @@ class Settings:
             raise SettingsError("regroup_delay_s must be >= 0")
         if self.brief_memory_entries < 0:
             raise SettingsError("brief_memory_entries must be >= 0")
+
+
+# Settings also read from the unprefixed variable when the WIREDESK_ one is unset.
+_PLAIN_FALLBACKS = frozenset({"host", "port"})
 
 
 def _stage_from_env(env: Mapping[str, str], prefix: str, default: object) -> object:

@@ -60,3 +60,21 @@ def test_reads_top_level_and_stage_fields() -> None:
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError):
         Settings.from_env({name: value})
+
+
+def test_plain_host_and_port_are_read_when_the_prefixed_ones_are_unset() -> None:
+    plain = Settings.from_env({"HOST": "0.0.0.0", "PORT": "9000"})
+    assert (plain.host, plain.port) == ("0.0.0.0", 9000)
+    both = Settings.from_env({"PORT": "9000", "WIREDESK_PORT": "8100", "HOST": " "})
+    assert (both.host, both.port) == ("127.0.0.1", 8100)
+    with pytest.raises(SettingsError, match="PORT"):
+        Settings.from_env({"PORT": "eighty"})
+
+
+@pytest.mark.parametrize("value", [" , ", ",", " ,, "])
+def test_api_keys_that_hold_no_key_refuse_to_start(value: str) -> None:
+    """``WIREDESK_API_KEYS=" , "`` used to turn authentication off without a word (issue 13)."""
+    with pytest.raises(SettingsError, match="WIREDESK_API_KEYS is set but holds no key"):
+        Settings.from_env({"WIREDESK_API_KEYS": value})
+    assert Settings.from_env({"WIREDESK_API_KEYS": ""}).api_keys == ()
+    assert Settings.from_env({"WIREDESK_API_KEYS": " k1 , k2 "}).api_keys == ("k1", "k2")
