@@ -99,6 +99,8 @@ def _serve(host: str | None, port: int | None) -> int:
         port=bind_port,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_s,
     )
     server = Server(config)
     # uvicorn stops gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler that

@@ -39,6 +39,16 @@ class Settings:
         host: interface the HTTP server binds to.
         port: its port.
         api_keys: when non-empty, write endpoints require ``Authorization: Bearer <key>``.
+        allowed_hosts: ``Host`` names the API answers (``*`` any, ``*.example.org``
+            subdomains); others get 400. Empty (the default): loopback names only when bound to
+            loopback (no DNS-rebinding page can then reach a local instance), any when bound
+            elsewhere (set the public names then).
+        body_timeout_s: a request whose body stalls this long (no bytes) answers 408 and
+            frees its connection; 15 s is far above a network stall between two packets of one
+            upload and far below how long a slow-body attack wants to hold a connection.
+        max_connections: concurrent connections (and tasks) uvicorn accepts before answering
+            503; 256 is ample for 2 cores (a few ms per read, about a second per write).
+        keep_alive_s: idle keep-alive connections are closed after this long (uvicorn's 5 s).
         embedder: which all-MiniLM-L6-v2 runs the embeddings. ``onnx`` (the default): the
             model exported to ONNX Runtime, fp32, the same vectors as sentence-transformers
             (cosine >= 0.99999) 1.5x faster on 2 cores. ``onnx-int8``: its MatMul
@@ -93,6 +103,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    body_timeout_s: float = 15.0
+    max_connections: int = 256
+    keep_alive_s: int = 5
     embedder: EmbedderKind = "onnx"
     model_cache_dir: Path | None = None
     embed_batch_size: int = 0
@@ -137,8 +151,10 @@ class Settings:
                 values[f.name] = _parse(name, env[name], default)
             elif f.name in _PLAIN_FALLBACKS and env.get(f.name.upper(), "").strip():
                 values[f.name] = _parse(f.name.upper(), env[f.name.upper()], default)
-        if "WIREDESK_API_KEYS" in env and env["WIREDESK_API_KEYS"].strip() and not values.get(
-            "api_keys"
+        if (
+            "WIREDESK_API_KEYS" in env
+            and env["WIREDESK_API_KEYS"].strip()
+            and not values.get("api_keys")
         ):
             # " , " would otherwise parse to no keys and silently turn authentication off.
             raise SettingsError(
@@ -165,6 +181,9 @@ class Settings:
             "max_text_chars",
             "max_batch_articles",
             "brief_cache_ttl_s",
+            "body_timeout_s",
+            "max_connections",
+            "keep_alive_s",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive")

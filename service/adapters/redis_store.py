@@ -22,6 +22,8 @@ A commit is one ``MULTI``/``EXEC`` transaction: all of a change set is stored, o
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -35,6 +37,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.domain.errors import UnavailableError
 from service.domain.models import Article, ChangeSet, Snapshot, Story, TextRecord
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1000  # fields per HMGET / HSCAN round trip: large enough to amortise, small for latency
 
@@ -56,8 +60,15 @@ def connect(url: str, *, timeout_s: float = 2.0) -> aioredis.Redis:
     )
 
 
+# /health must answer within a second even when Redis is frozen (SIGSTOP: the TCP connection
+# opens, no reply comes): the ping gets this long, once, without the client's retry.
+PING_TIMEOUT_S = 0.5
+
+
 def _unavailable(exc: RedisError) -> UnavailableError:
-    return UnavailableError(f"Redis is unavailable: {exc.__class__.__name__}: {exc}")
+    """Redis is unavailable, for the client; where it is (host, socket) goes to the log only."""
+    log.warning("Redis call failed: %s: %s", exc.__class__.__name__, exc)
+    return UnavailableError(f"Redis is unavailable ({exc.__class__.__name__}); retry shortly")
 
 
 class RedisStore:
@@ -146,10 +157,11 @@ class RedisStore:
         return out
 
     async def ping(self) -> bool:
-        """True when Redis answers PING."""
+        """True when Redis answers PING within :data:`PING_TIMEOUT_S`."""
         try:
-            return bool(await self._r.ping())
-        except RedisError:
+            async with asyncio.timeout(PING_TIMEOUT_S):
+                return bool(await self._r.ping())
+        except (RedisError, TimeoutError):
             return False
 
     async def _hgetall(self, name: str) -> dict[bytes, bytes]:

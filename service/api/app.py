@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import cast
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.types import Middleware
 
 from service.api.errors import domain_error, unexpected_error
+from service.api.middleware import (
+    ASGIApp,
+    allowed_hosts,
+    body_idle_timeout,
+    default_allowed_hosts,
+    security_headers,
+)
 from service.api.routes import ROUTES, provide_wiredesk
 from service.bootstrap import running
 from service.domain.errors import WiredeskError
 from service.domain.ports import Embedder
 from service.settings import Settings
+
+
+def _plain_asgi(factory: Callable[[ASGIApp], ASGIApp]) -> Middleware:
+    """A plain-ASGI middleware factory, typed for litestar (whose events are TypedDicts)."""
+    return cast("Middleware", factory)
 
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> Litestar:
@@ -38,14 +52,22 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             app.state.wiredesk = wiredesk
             yield
 
+    hosts = settings.allowed_hosts or default_allowed_hosts(settings.host)
     return Litestar(
         route_handlers=ROUTES,
+        # Outermost first: the Host check, then the body timer (its 408 is an exception the
+        # app's handlers turn into a JSON response).
+        middleware=[
+            _plain_asgi(lambda app: allowed_hosts(app, hosts)),
+            _plain_asgi(lambda app: body_idle_timeout(app, settings.body_timeout_s)),
+        ],
         lifespan=[lifespan],
         dependencies={"wiredesk": Provide(provide_wiredesk, sync_to_thread=False)},
         exception_handlers={
             WiredeskError: domain_error,
             Exception: unexpected_error,
         },
+        before_send=[security_headers],
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(

@@ -15,6 +15,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 
 from service.api.bodies import BodyTooLargeError, UnsupportedMediaTypeError, too_large_message
+from service.api.middleware import BodyTimeoutError
 from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError, WiredeskError
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def _framework_message(request: Request[Any, Any, Any], exc: HTTPException) -> s
             if shown
             else f"invalid request to {path}"
         )
-    elif exc.status_code == 401:  # our API-key guard's messages are already the project's own
+    elif isinstance(exc, BodyTimeoutError) or exc.status_code == 401:
+        # our own: the body-timeout middleware's and the API-key guard's messages
         message = str(exc.detail)
     return message

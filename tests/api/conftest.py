@@ -78,6 +78,10 @@ FIRE_TEXTS = {
     "Yahoo": "\n".join([AP1_REWRITE, AP[1], AP[3], AP[5], OWN_LINE["Yahoo"]]),
 }
 
+# Test clients talk to the app as a local client does: a server bound to loopback answers
+# loopback Host names only (service/api/middleware.py).
+LOCAL = "http://127.0.0.1"
+
 OUTLETS = ("CBS", "ABC", "MSN", "Yahoo")
 
 LIBRARY = "\n".join(
@@ -178,7 +182,7 @@ def make_client(make_settings: SettingsFactory) -> Iterator[ClientFactory]:
     opened: list[TestClient[Litestar]] = []
 
     def build(**overrides: Any) -> TestClient[Litestar]:
-        client = TestClient(create_app(make_settings(**overrides)))
+        client = TestClient(create_app(make_settings(**overrides)), base_url=LOCAL)
         client.__enter__()
         opened.append(client)
         return client

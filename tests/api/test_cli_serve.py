@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -34,7 +35,7 @@ def redis_servers_of(data_dir: Path) -> list[str]:
     return [line for line in found.stdout.splitlines() if line.strip()]
 
 
-def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(data_dir: Path, port: int, log: Path, **settings: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREDESK_") and k != "PORT"}
     env |= {
         "WIREDESK_EMBEDDER": "hash",
@@ -43,6 +44,7 @@ def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         "HF_HUB_OFFLINE": "1",
         "PYTHONWARNINGS": "error::DeprecationWarning",
     }
+    env |= {f"WIREDESK_{k.upper()}": v for k, v in settings.items()}
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve"],
@@ -94,3 +96,27 @@ def test_stop_exits_0_without_an_orphan_redis_and_restarts(
         again.send_signal(signal.SIGTERM)
         assert again.wait(timeout=STOP_TIMEOUT_S) == 0
     assert redis_servers_of(data_dir) == []
+
+
+def test_a_stalled_body_gets_408_and_frees_its_connection(tmp_path: Path) -> None:
+    """A body shorter than its Content-Length held the request forever (issue 13)."""
+    port = free_port()
+    proc = serve(tmp_path / "data", port, tmp_path / "serve.log", body_timeout_s="1")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(
+                b"POST /articles HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+                b'{"url": "https://a.example/x",'
+            )
+            start = time.monotonic()
+            answer = conn.recv(65536)
+            waited = time.monotonic() - start
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"nothing received for 1 s" in answer
+        assert waited < 5.0
+        ok = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10)
+        assert ok.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=STOP_TIMEOUT_S) == 0

@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from service.api.app import create_app
 from service.settings import Settings
 from tests.api.conftest import (
+    LOCAL,
     OUTLETS,
     ClientFactory,
     all_stories,
@@ -368,7 +369,7 @@ def fuzz_client(redis_url: str) -> Any:
                 max_batch_articles=5,
             )
         )
-        with TestClient(app) as client:
+        with TestClient(app, base_url=LOCAL) as client:
             yield client
     raw = redis.Redis.from_url(redis_url)
     keys = list(raw.scan_iter(match=f"{prefix}:*"))
@@ -411,3 +412,29 @@ def test_random_bytes_never_500(fuzz_client: Client, raw: bytes) -> None:
 def test_random_query_never_500(fuzz_client: Client, path: str, params: dict[str, str]) -> None:
     response = fuzz_client.get(path, params=params)
     assert response.status_code < 500, response.text
+
+
+# ------------------------------------------------------------------ edge: hosts, headers
+def test_a_foreign_host_header_is_refused(seeded: Client) -> None:
+    """A DNS-rebinding page reaches a loopback-bound instance under a foreign name."""
+    before = state(seeded)
+    response = seeded.post("/articles", json=good(), headers={"host": "attacker.example"})
+    check_refused(seeded, response, 400, "host 'attacker.example' is not served here")
+    assert seeded.get("/stories", headers={"host": "attacker.example"}).status_code == 400
+    assert seeded.get("/health", headers={"host": "localhost:8000"}).status_code == 200
+    assert state(seeded) == before
+
+
+def test_allowed_hosts_setting(make_client: ClientFactory) -> None:
+    client = make_client(allowed_hosts=("news.example.org", "127.0.0.1"))
+    assert client.get("/health", headers={"host": "news.example.org"}).status_code == 200
+    assert client.get("/health", headers={"host": "localhost"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/", "/stories", "/no/such/path"])
+def test_security_headers_on_every_response(seeded: Client, path: str) -> None:
+    headers = seeded.get(path).headers
+    csp = headers["content-security-policy"]
+    assert "script-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["x-content-type-options"] == "nosniff"

@@ -24,6 +24,7 @@ from service.settings import Settings
 from tests.api.conftest import (
     AP,
     COMET,
+    LOCAL,
     MARATHON,
     OUTLETS,
     SettingsFactory,
@@ -132,7 +133,7 @@ def test_restart_restores_everything(
     path = index_path(settings)
 
     # First lifetime: part of the fire story and the library story.
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         for outlet in OUTLETS[:2]:
             post(client, fire_article(outlet))
         post(client, other_article("library"))
@@ -140,7 +141,7 @@ def test_restart_restores_everything(
     stale = path.read_bytes()
 
     # Second lifetime (itself a restart): the rest, plus a merge of marathon and comet.
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         for outlet in OUTLETS[2:]:
             post(client, fire_article(outlet))
         marathon = post(client, other_article("marathon"))
@@ -162,7 +163,7 @@ def test_restart_restores_everything(
     service_log.clear()
 
     # Third lifetime: everything is back.
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         h = client.get("/health")
         assert h.status_code == 200, h.text
         assert h.json() == before_health
@@ -211,9 +212,9 @@ def test_restart_restores_everything(
 
 def test_story_ids_survive_and_new_stories_do_not_collide(make_settings: SettingsFactory) -> None:
     settings = make_settings()
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         first = post(client, other_article("library"))
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         second = post(client, other_article("comet"))
         assert second["story_id"] != first["story_id"]
         assert second["article_id"] != first["article_id"]

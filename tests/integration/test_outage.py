@@ -243,7 +243,13 @@ def test_hanging_redis_fails_fast(
     elapsed = time.monotonic() - start
     assert refused.status_code == 503, refused.text
     assert "redis" in refused.json()["detail"].lower()
+    # Where Redis lives goes to the log, never into an answer (issue 13).
+    assert str(proxy.port) not in refused.text
     assert elapsed < 15.0  # 2 s socket timeout, one retry
+    # /health answers within a second while Redis hangs (it took 4 s: issue 13).
+    start = time.monotonic()
+    assert client.get("/health").status_code == 503
+    assert time.monotonic() - start < 1.0
     assert client.get("/stories").status_code == 200
     assert stored_articles(redis_url, redis_prefix) == 1
     proxy.blackhole = False
