@@ -31,6 +31,7 @@ What the base class guarantees for every backend:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import struct
@@ -151,6 +152,8 @@ class VectorIndex(ABC):
         # Set while a snapshot serialises the backend (see _encode); one snapshot at a time.
         self._overlay: _Overlay | None = None
         self._snapshot_lock = threading.Lock()
+        # What the owner stored with the last save (or found at load): a JSON object.
+        self.meta: dict[str, Any] = {}
 
     # ----------------------------------------------------------------- construction
 
@@ -343,13 +346,19 @@ class VectorIndex(ABC):
             extra = self._overlay.nbytes if self._overlay is not None else 0
             return int(self._live.nbytes) + self._memory_bytes() + extra
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, meta: Mapping[str, Any] | None = None) -> bytes:
         """Serialise the index; :meth:`from_bytes` (or the factory) restores it.
 
         Writers do not wait for it (see the module docstring): the result holds the state
-        of the call's start.
+        of the call's start. The header also records a summary of the ids serialised (count,
+        smallest, largest, SHA-256 of the sorted int64 ids), which :meth:`from_bytes` checks
+        against what it restores.
+
+        Args:
+            meta: the owner's JSON-serialisable facts to keep with the data (whose vectors
+                these are, e.g. a deployment id), restored as :attr:`meta`.
         """
-        return b"".join(self._encode())
+        return b"".join(self._encode(meta))
 
     @classmethod
     def from_bytes(cls, data: bytes | bytearray | memoryview) -> Self:
@@ -360,7 +369,7 @@ class VectorIndex(ABC):
         Raises:
             IndexFileError: ``data`` is corrupt, truncated, of another kind, or inconsistent.
         """
-        kind, dim, state, blobs = _decode(data)
+        kind, dim, state, blobs, header = _decode(data)
         if kind != cls.kind:
             raise IndexFileError(f"serialised index is of kind {kind!r}, not {cls.kind!r}")
         try:
@@ -372,10 +381,18 @@ class VectorIndex(ABC):
         live = np.sort(np.asarray(stored, dtype=np.int64))
         if live.size and (live[0] < 0 or np.any(live[1:] == live[:-1])):
             raise IndexFileError(f"serialised {kind!r} index has negative or repeated ids")
+        recorded = header.get("ids")
+        if recorded is not None and recorded != ids_summary(live):
+            raise IndexFileError(
+                f"serialised {kind!r} index holds other ids than its header records "
+                f"({ids_summary(live)['count']} vs {recorded.get('count')})"
+            )
         index._live = live
+        meta = header.get("meta", {})
+        index.meta = dict(meta) if isinstance(meta, dict) else {}
         return index
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
         """Write :meth:`to_bytes` output to ``path`` atomically.
 
         The data goes to a temporary file in the same directory, is fsync'ed, then
@@ -385,7 +402,7 @@ class VectorIndex(ABC):
         :meth:`_encode`), not while the backend serialises itself or the file is written.
         """
         target = Path(path)
-        parts = self._encode()
+        parts = self._encode(meta)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -577,7 +594,7 @@ class VectorIndex(ABC):
             # since the waiter must first be scheduled and get the GIL.
             time.sleep(0.0005)
 
-    def _encode(self) -> list[bytes | memoryview]:
+    def _encode(self, meta: Mapping[str, Any] | None = None) -> list[bytes | memoryview]:
         """Freeze the backend, serialise it without the lock, frame it as container parts.
 
         While ``_dump`` runs, writers go to the overlay (see the module docstring); the
@@ -587,16 +604,20 @@ class VectorIndex(ABC):
         with self._snapshot_lock:
             with self._lock:
                 self._overlay = _Overlay(self._dim, int(self._live.size))
+                frozen = self._live  # replaced, never mutated in place, by later writes
             try:
                 state, blobs = self._dump()
             finally:
                 self._replay_overlay()
+        self.meta = dict(meta or {})
         header = json.dumps(
             {
                 "kind": self.kind,
                 "dim": self._dim,
                 "state": state,
                 "blobs": [[name, blob.nbytes] for name, blob in blobs.items()],
+                "ids": ids_summary(frozen),
+                "meta": self.meta,
             },
             sort_keys=True,
         ).encode("utf-8")
@@ -650,10 +671,21 @@ def _read_header(view: memoryview) -> tuple[dict[str, Any], int]:
     return header, end
 
 
+def ids_summary(ids: NDArray[np.int64]) -> dict[str, Any]:
+    """Count, smallest and largest id, and SHA-256 of the sorted ids as little-endian int64."""
+    ordered = np.sort(np.asarray(ids, dtype="<i8"))
+    return {
+        "count": int(ordered.size),
+        "min": int(ordered[0]) if ordered.size else None,
+        "max": int(ordered[-1]) if ordered.size else None,
+        "sha256": hashlib.sha256(ordered.tobytes()).hexdigest(),
+    }
+
+
 def _decode(
     data: bytes | bytearray | memoryview,
-) -> tuple[str, int, dict[str, Any], dict[str, memoryview]]:
-    """Verify the checksum and split a container into (kind, dim, state, blobs)."""
+) -> tuple[str, int, dict[str, Any], dict[str, memoryview], dict[str, Any]]:
+    """Verify the checksum and split a container into (kind, dim, state, blobs, header)."""
     view = memoryview(data).cast("B")
     header, offset = _read_header(view)
     body_end = view.nbytes - _CRC.size
@@ -675,7 +707,7 @@ def _decode(
         offset += size
     if offset != body_end:
         raise IndexFileError("blob sizes in index header do not match the data length")
-    return header["kind"], header["dim"], header["state"], blobs
+    return header["kind"], header["dim"], header["state"], blobs, header
 
 
 def _as_ids(ids: ArrayLike, what: str) -> NDArray[np.int64]:

@@ -36,6 +36,11 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Vectors compared between a loaded index snapshot and the store at start-up; 16 random-free
+# picks cost one Redis round trip and catch a foreign or stale snapshot (any mismatch fails).
+SNAPSHOT_SPOT_CHECKS = 16
+SNAPSHOT_MIN_COSINE = 0.99
+
 
 @dataclass(frozen=True, slots=True)
 class BriefSentenceView:
@@ -133,6 +138,7 @@ class Wiredesk:
         self.world = World(embedder.dim)
         self._lock = asyncio.Lock()
         self._dirty = False
+        self._deployment = ""  # the store's deployment id, read at start
         self._adding = 0  # vectors of the write in progress that may be in the index already
         self._briefs: OrderedDict[str, BriefView] = OrderedDict()  # in-process LRU over Redis
         # Set when an unkeyed story changed since the last regrouping pass (see regroup()).
@@ -141,10 +147,51 @@ class Wiredesk:
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
-        """Load the world from the store and make the index hold exactly its texts."""
+        """Load the world from the store and make the index hold exactly its texts.
+
+        An index loaded from a snapshot is first checked against the store
+        (:meth:`_distrust_snapshot`); one that fails is emptied and refilled from the store.
+        """
         snapshot = await self.store.load()
         self.world = World.from_snapshot(snapshot, self.embedder.dim)
+        self._deployment = await self.store.deployment_id()
+        reason = await self._distrust_snapshot()
+        if reason is not None:
+            log.warning("index snapshot discarded (%s); rebuilding it from the store", reason)
+            self.index.remove(self.index.ids())
         await self._reconcile_index()
+
+    async def _distrust_snapshot(self) -> str | None:
+        """Why the index's contents must not be trusted, or ``None``.
+
+        A snapshot records the deployment it belongs to (the store's
+        :meth:`~service.domain.ports.Store.deployment_id`). Its ids are also checked where it
+        counts: up to :data:`SNAPSHOT_SPOT_CHECKS` vectors held by both, evenly spaced over
+        the ids, must equal the stored ones (cosine >= 0.99; the backends store float32
+        vectors exactly). Another deployment's snapshot, or this one's after its store was
+        replaced, would otherwise make near-duplicates join unrelated paragraphs.
+        """
+        if len(self.index) == 0:
+            return None
+        owner = self.index.meta.get("deployment")
+        if owner != self._deployment:
+            return f"it belongs to deployment {owner!r}, this store is {self._deployment!r}"
+        shared = np.intersect1d(self.index.ids(), np.fromiter(self.world.texts, dtype=np.int64))
+        if shared.size == 0:
+            return None
+        picks = shared[
+            np.linspace(0, shared.size - 1, min(SNAPSHOT_SPOT_CHECKS, shared.size)).astype(np.int64)
+        ]
+        stored = await self.store.load_vectors(int(i) for i in picks)
+        indexed = self.index.reconstruct(picks)
+        for row, text_id in enumerate(picks):
+            raw = stored.get(int(text_id))
+            if raw is None:
+                continue
+            vector = np.frombuffer(raw, dtype=np.float32)
+            if float(vector @ indexed[row]) < SNAPSHOT_MIN_COSINE:
+                return f"its vector of text {int(text_id)} differs from the stored one"
+        return None
 
     async def _reconcile_index(self) -> None:
         indexed = {int(i) for i in self.index.ids()}
@@ -562,8 +609,5 @@ class Wiredesk:
         """Write the index to ``path`` (atomically, off the event loop) if it changed."""
         if not self.take_dirty():
             return False
-        save = getattr(self.index, "save", None)
-        if save is None:
-            return False
-        await asyncio.to_thread(save, path)
+        await asyncio.to_thread(self.index.save, path, {"deployment": self._deployment})
         return True

@@ -8,6 +8,7 @@ Redis adapters (``tests/integration/test_store_contract.py``).
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Iterable, Mapping
 
 from service.domain.errors import UnavailableError
@@ -27,6 +28,7 @@ class MemoryStore:
         self._redirects: dict[str, str] = {}
         self._story_keys: dict[str, str] = {}
         self._counters: dict[str, int] = {}
+        self._deployment = uuid.uuid4().hex
 
     def _check(self) -> None:
         if self.down:
@@ -66,6 +68,11 @@ class MemoryStore:
     async def ping(self) -> bool:
         """False while ``down``."""
         return not self.down
+
+    async def deployment_id(self) -> str:
+        """A random id made at construction (kept by :meth:`clone`, like a restart)."""
+        self._check()
+        return self._deployment
 
     def clone(self) -> MemoryStore:
         """A deep copy (a 'restart' in tests keeps what was committed)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -155,6 +156,20 @@ class RedisStore:
         except RedisError as exc:
             raise _unavailable(exc) from exc
         return out
+
+    async def deployment_id(self) -> str:
+        """A random id under ``{prefix}:deployment``, set once (``SET NX``) and kept.
+
+        Raises:
+            UnavailableError: Redis does not answer.
+        """
+        key = self._k("deployment")
+        try:
+            await self._r.set(key, uuid.uuid4().hex, nx=True)
+            value = await self._r.get(key)
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        return value.decode() if isinstance(value, bytes) else str(value or "")
 
     async def ping(self) -> bool:
         """True when Redis answers PING within :data:`PING_TIMEOUT_S`."""

@@ -6,8 +6,9 @@ against the same expectations.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -79,8 +80,17 @@ class VectorIndex(Protocol):
         """Live ids, ascending."""
         ...
 
-    def to_bytes(self) -> bytes:
-        """A consistent serialised snapshot."""
+    def to_bytes(self, meta: Mapping[str, Any] | None = None) -> bytes:
+        """A consistent serialised snapshot, with the owner's ``meta`` in its header."""
+        ...
+
+    def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any] | None = None) -> None:
+        """Write :meth:`to_bytes` atomically to ``path``."""
+        ...
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The owner's facts recorded by the last save, or found by the load (else empty)."""
         ...
 
 
@@ -105,6 +115,14 @@ class Store(Protocol):
 
     async def ping(self) -> bool:
         """Whether the backend answers."""
+        ...
+
+    async def deployment_id(self) -> str:
+        """This store's identity: made once (random) at first use, the same ever after.
+
+        Files derived from the store (the index snapshot) carry it, so a file of another
+        deployment is recognised and not trusted.
+        """
         ...
 
 

@@ -8,7 +8,10 @@ reach, so it is held to the same exact standard.
 
 from __future__ import annotations
 
+import json
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from indexes.auto import AutoIndex
-from indexes.base import SearchResult, VectorIndex
+from indexes.base import SearchResult, VectorIndex, ids_summary
 from indexes.errors import IndexFileError
 from indexes.factory import create_index, index_from_bytes, load_index
 
@@ -36,6 +39,23 @@ BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
 DIM = 8
 
 IndexMaker = Callable[[int], VectorIndex]
+
+
+def read_header(data: bytes) -> dict[str, Any]:
+    """The JSON header of a serialised index (format: indexes/base.py)."""
+    _magic, _version, length = struct.unpack_from("<4sHI", data)
+    start = struct.calcsize("<4sHI")
+    header: dict[str, Any] = json.loads(data[start : start + length])
+    return header
+
+
+def rewrite_header(data: bytes, change: Callable[[dict[str, Any]], dict[str, Any]]) -> bytes:
+    """The same container with its header replaced and the CRC-32 recomputed."""
+    magic, version, length = struct.unpack_from("<4sHI", data)
+    start = struct.calcsize("<4sHI")
+    header = json.dumps(change(read_header(data)), sort_keys=True).encode()
+    body = struct.pack("<4sHI", magic, version, len(header)) + header + data[start + length : -4]
+    return body + struct.pack("<I", zlib.crc32(body))
 
 
 def _maker(label: str) -> IndexMaker:
@@ -315,6 +335,29 @@ def test_save_load_round_trip(make_index: IndexMaker, tmp_path: Path) -> None:
     loaded.add(ids[:1], unit_vectors(0, 1))
     assert loaded.remove(ids[1:4]) == 2  # ids[3] was removed before saving
     assert [p.name for p in tmp_path.iterdir()] == ["index.bin"]  # no temporary left over
+
+
+def test_meta_and_ids_summary_travel_with_the_data(make_index: IndexMaker, tmp_path: Path) -> None:
+    index, ids = filled(make_index, n=20)
+    index.remove(ids[:5])
+    path = tmp_path / "index.bin"
+    index.save(path, meta={"deployment": "d-1", "n": 3})
+    loaded = load_index(path)
+    assert loaded.meta == {"deployment": "d-1", "n": 3}
+    assert index_from_bytes(index.to_bytes()).meta == {}
+    header = read_header(path.read_bytes())
+    assert header["ids"] == ids_summary(index.ids())
+    assert header["ids"]["count"] == 15
+    assert header["ids"]["min"] == int(ids[5])
+
+
+def test_header_ids_that_disagree_with_the_data_raise(make_index: IndexMaker) -> None:
+    """A header pasted onto other data (or edited) must not be trusted."""
+    index, _ = filled(make_index, n=10)
+    data = index.to_bytes()
+    forged = rewrite_header(data, lambda h: {**h, "ids": {**h["ids"], "count": 11}})
+    with pytest.raises(IndexFileError, match="other ids than its header records"):
+        index_from_bytes(forged)
 
 
 def test_save_replaces_existing_file(make_index: IndexMaker, tmp_path: Path) -> None:
