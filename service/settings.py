@@ -89,6 +89,10 @@ class Settings:
             so a repeated GET skips the Redis round trip and the decode; 0 turns it off. Their
             key carries the story version, so they can never be stale. 1,024 briefs of a few
             KB each is a few MB.
+        brief_cache_lengths: brief lengths (``max_words``) besides the default that are cached
+            in Redis; other lengths and any ``max_sentences`` are computed on demand and kept
+            in the in-process LRU only, so no read can grow Redis beyond (1 + this many) briefs
+            per story version. 50 / 200 / 400 are a headline, a long and a full brief.
         split: paragraph/sentence splitting.
         dedup: near-duplicate paragraph clustering.
         group: story grouping (the online decision, as each article arrives).
@@ -121,6 +125,7 @@ class Settings:
     max_batch_articles: int = 200
     brief_cache_ttl_s: int = 7 * 24 * 3600
     brief_memory_entries: int = 1024
+    brief_cache_lengths: tuple[int, ...] = (50, 200, 400)
     split: SplitConfig = field(default_factory=SplitConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
@@ -219,7 +224,7 @@ def _parse(name: str, raw: str, default: object) -> object:
         (int, int),
         (float, float),
         (Path, Path),
-        (tuple, lambda t: tuple(part.strip() for part in t.split(",") if part.strip())),
+        (tuple, lambda t: _parse_tuple(t, default)),
     ]
     parser = next(
         (p for cls, p in parsers if isinstance(default, cls)),
@@ -229,6 +234,14 @@ def _parse(name: str, raw: str, default: object) -> object:
         return parser(text)
     except ValueError as exc:
         raise SettingsError(f"{name}={raw!r}: {exc}") from exc
+
+
+def _parse_tuple(text: str, default: object) -> tuple[object, ...]:
+    """Comma-separated items, as ints when the default holds ints (``"50, 200"``)."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(default, tuple) and default and isinstance(default[0], int):
+        return tuple(int(part) for part in parts)
+    return tuple(parts)
 
 
 def _parse_bool(text: str) -> bool:

@@ -539,6 +539,11 @@ class Wiredesk:
             max_words=words,
             max_sentences=max_sentences,
         )
+        if not self._shared_shape(words, max_sentences):
+            # Any other length is served and kept in the bounded in-process LRU only: a read
+            # (unauthenticated) must not be able to grow Redis (1,001 keys in 4.7 s: issue 13).
+            self._remember(key, dataclasses.replace(view, cached=True))
+            return view
         try:
             await self.cache.put(
                 key, msgspec.json.encode(view), ttl_s=self.settings.brief_cache_ttl_s, tag=current
@@ -548,6 +553,15 @@ class Wiredesk:
         else:
             self._remember(key, dataclasses.replace(view, cached=True))
         return view
+
+    def _shared_shape(self, words: int, max_sentences: int | None) -> bool:
+        """Whether briefs of this shape go to the shared (Redis) cache.
+
+        Only the default length and ``brief_cache_lengths``, without a sentence cap: Redis then
+        holds at most that many briefs per story version, whatever readers ask for.
+        """
+        lengths = {self.settings.summarize.max_words, *self.settings.brief_cache_lengths}
+        return max_sentences is None and words in lengths
 
     def _remember(self, key: str, view: BriefView) -> None:
         """Keep a cached brief in the in-process LRU (bounded by ``brief_memory_entries``)."""

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+import redis
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -444,6 +445,33 @@ def test_brief_cache_and_invalidation(client: Client) -> None:
     # Unrelated stories do not invalidate this one.
     post(client, other_article("library"))
     assert client.get(f"/stories/{story_id}/brief").json()["cached"] is True
+
+
+def test_reads_of_many_brief_shapes_do_not_grow_redis(
+    make_client: ClientFactory, redis_url: str, redis_prefix: str
+) -> None:
+    """Every distinct max_words cached another brief for 7 days: 1,001 keys from one client."""
+    client = make_client()
+    story_id = ingest_fire(client)["CBS"]["story_id"]
+    raw = redis.Redis.from_url(redis_url)
+    try:
+
+        def brief_keys() -> int:
+            return sum(1 for _ in raw.scan_iter(match=f"{redis_prefix}:*brief*", count=1000))
+
+        before = brief_keys()
+        for words in range(30, 90):
+            response = client.get(f"/stories/{story_id}/brief", params={"max_words": words})
+            assert response.status_code == 200
+        client.get(f"/stories/{story_id}/brief", params={"max_sentences": 2})
+        grown = brief_keys() - before
+        # Only the default (100) and the configured lengths (50) are shared in Redis.
+        assert 0 < grown <= 2, grown
+        # Shapes outside the shared set are still served, and fast again from memory.
+        again = client.get(f"/stories/{story_id}/brief", params={"max_words": 37}).json()
+        assert again["cached"] is True
+    finally:
+        raw.close()
 
 
 @pytest.mark.parametrize(

@@ -78,3 +78,12 @@ def test_api_keys_that_hold_no_key_refuse_to_start(value: str) -> None:
         Settings.from_env({"WIREDESK_API_KEYS": value})
     assert Settings.from_env({"WIREDESK_API_KEYS": ""}).api_keys == ()
     assert Settings.from_env({"WIREDESK_API_KEYS": " k1 , k2 "}).api_keys == ("k1", "k2")
+
+
+def test_brief_cache_lengths_parse_as_integers() -> None:
+    assert Settings.from_env({"WIREDESK_BRIEF_CACHE_LENGTHS": "60, 120"}).brief_cache_lengths == (
+        60,
+        120,
+    )
+    with pytest.raises(SettingsError, match="WIREDESK_BRIEF_CACHE_LENGTHS"):
+        Settings.from_env({"WIREDESK_BRIEF_CACHE_LENGTHS": "60, long"})
