@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 # Vectors compared between a loaded index snapshot and the store at start-up; 16 random-free
 # picks cost one Redis round trip and catch a foreign or stale snapshot (any mismatch fails).
+# How long writes fail fast after a failed commit. Redis's own timeouts are 2 s per call: a
+# 2 s window lets the next attempt find out whether it is back without queueing others.
+STORE_RETRY_S = 2.0
 SNAPSHOT_SPOT_CHECKS = 16
 SNAPSHOT_MIN_COSINE = 0.99
 
@@ -139,6 +142,7 @@ class Wiredesk:
         self._lock = asyncio.Lock()
         self._dirty = False
         self._deployment = ""  # the store's deployment id, read at start
+        self._store_down_until = 0.0  # time.monotonic() until which writes fail fast
         self._adding = 0  # vectors of the write in progress that may be in the index already
         self._briefs: OrderedDict[str, BriefView] = OrderedDict()  # in-process LRU over Redis
         # Set when an unkeyed story changed since the last regrouping pass (see regroup()).
@@ -243,8 +247,9 @@ class Wiredesk:
         Returns:
             One outcome or error per input, in input order.
         """
+        gate = await self._store_gate()
         with self.metrics.time("split"):
-            items = [self._prepare(article) for article in articles]
+            items = [self._prepare(article, gate) for article in articles]
 
         # Embed every text the world has not seen, once, before taking the write lock.
         wanted: dict[str, str] = {}
@@ -277,9 +282,51 @@ class Wiredesk:
                 self.metrics.rejected.labels(type(item.error).__name__).inc()
         return out
 
-    def _prepare(self, article: ArticleInput | WiredeskError) -> _Pending:
+    def _check_store(self) -> None:
+        """Fail fast while the store is known to be down (see :meth:`_commit`).
+
+        Raises:
+            UnavailableError: a commit failed less than :data:`STORE_RETRY_S` ago.
+        """
+        if time.monotonic() < self._store_down_until:
+            raise UnavailableError("Redis is unavailable (a write just failed); retry shortly")
+
+    async def _commit(self, changes: ChangeSet) -> None:
+        """Commit through the store, as a circuit breaker (Nygard, *Release It!*, 2007).
+
+        A failed commit opens the breaker for :data:`STORE_RETRY_S`: writes queued behind the
+        write lock meanwhile answer 503 at once, and new ones after one bounded ping
+        (:meth:`_store_gate`), instead of each waiting out Redis's timeouts (a frozen Redis
+        made writes wait up to 17.7 s, 4 s apiece behind the lock).
+        """
+        self._check_store()
+        try:
+            await self.store.commit(changes)
+        except UnavailableError:
+            self._store_down_until = time.monotonic() + STORE_RETRY_S
+            raise
+
+    async def _store_gate(self) -> UnavailableError | None:
+        """While the breaker is open, one quick ping decides: closed again, or refuse now.
+
+        The ping is bounded (0.5 s for Redis), so a write never waits out Redis's timeouts
+        while it is known to be down, and the first write after a recovery goes through.
+        """
+        if time.monotonic() >= self._store_down_until:
+            return None
+        if await self.store.ping():
+            self._store_down_until = 0.0
+            return None
+        self._store_down_until = time.monotonic() + STORE_RETRY_S
+        return UnavailableError("Redis is unavailable (a write just failed); retry shortly")
+
+    def _prepare(
+        self, article: ArticleInput | WiredeskError, refused: WiredeskError | None = None
+    ) -> _Pending:
         if isinstance(article, WiredeskError):
             return _Pending(None, article)
+        if refused is not None:  # before spending model time on an article that cannot commit
+            return _Pending(None, refused)
         try:
             return _Pending(prepare(article, self.settings.split))
         except InvalidInputError as exc:
@@ -328,7 +375,7 @@ class Wiredesk:
         if not changes.articles:
             return outcome
         with self.metrics.time("commit"):
-            await self.store.commit(changes)
+            await self._commit(changes)
         if changes.texts:
             # FAISS work runs in a worker thread (the event loop never waits for the index's
             # lock, which a snapshot or an HNSW build may hold); the world learns the texts

@@ -246,6 +246,13 @@ def test_hanging_redis_fails_fast(
     # Where Redis lives goes to the log, never into an answer (issue 13).
     assert str(proxy.port) not in refused.text
     assert elapsed < 15.0  # 2 s socket timeout, one retry
+    # Later writes do not each wait out the timeouts behind the write lock (each took 4 s,
+    # issue 13): with the breaker open, one ping of at most 0.5 s decides.
+    for outlet in ("MSN", "Yahoo"):
+        start = time.monotonic()
+        fast = client.post("/articles", json=fire_article(outlet))
+        assert fast.status_code == 503, fast.text
+        assert time.monotonic() - start < 1.0
     # /health answers within a second while Redis hangs (it took 4 s: issue 13).
     start = time.monotonic()
     assert client.get("/health").status_code == 503
