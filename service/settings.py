@@ -84,6 +84,11 @@ class Settings:
         max_body_bytes: largest request body accepted (413 above).
         max_text_chars: largest article text accepted (about 40k words).
         max_batch_articles: most articles in one batch request.
+        max_paragraphs: most paragraphs (after boilerplate removal) in one article; more is
+            refused with 400. It bounds one request's model and write-lock time: a news
+            article has 5 to 60 paragraphs (DUC 2003: at most 55), a long live blog a few
+            hundred; 250 paragraphs embed in about 3 s on 2 cores, and a 400-paragraph article
+            held every other write for 45 s (issue 13).
         brief_cache_ttl_s: lifetime of a cached brief; a story change invalidates it sooner.
         brief_memory_entries: briefs also kept in this process (least recently used first out),
             so a repeated GET skips the Redis round trip and the decode; 0 turns it off. Their
@@ -123,6 +128,7 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     max_text_chars: int = 250_000
     max_batch_articles: int = 200
+    max_paragraphs: int = 250
     brief_cache_ttl_s: int = 7 * 24 * 3600
     brief_memory_entries: int = 1024
     brief_cache_lengths: tuple[int, ...] = (50, 200, 400)
@@ -185,6 +191,7 @@ class Settings:
             "max_body_bytes",
             "max_text_chars",
             "max_batch_articles",
+            "max_paragraphs",
             "brief_cache_ttl_s",
             "body_timeout_s",
             "max_connections",

@@ -328,9 +328,20 @@ class Wiredesk:
         if refused is not None:  # before spending model time on an article that cannot commit
             return _Pending(None, refused)
         try:
-            return _Pending(prepare(article, self.settings.split))
+            prepared = prepare(article, self.settings.split)
         except InvalidInputError as exc:
             return _Pending(None, exc)
+        limit = self.settings.max_paragraphs
+        if len(prepared.paragraphs) > limit:
+            return _Pending(
+                None,
+                InvalidInputError(
+                    f"text has {len(prepared.paragraphs)} paragraphs; the limit is {limit} "
+                    "(WIREDESK_MAX_PARAGRAPHS)",
+                    field="text",
+                ),
+            )
+        return _Pending(prepared)
 
     async def _ingest_one(
         self, prepared: PreparedArticle, vectors: dict[str, np.ndarray]

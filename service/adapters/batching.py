@@ -5,6 +5,8 @@ is waiting (waiting at most ``max_wait_s`` for more once the first text arrives,
 than ``max_batch`` texts), runs one model call in a worker thread so the event loop never blocks,
 and hands each request its rows. While the model runs, new requests pile up and form the next
 batch, so under load batches fill by themselves (the pattern of NVIDIA Triton's dynamic batcher).
+A call is shared max-min fairly between the waiting requests (:func:`fair_shares`), so one huge
+request cannot hold the model for everyone else.
 """
 
 from __future__ import annotations
@@ -27,6 +29,29 @@ class _Job:
     future: asyncio.Future[NDArray[np.float32]]
     taken: int = 0
     parts: list[NDArray[np.float32]] = field(default_factory=list)
+
+
+def fair_shares(jobs: Sequence[_Job], room: int) -> list[int]:
+    """Texts each job gets in the next call: max-min fair (water-filling) over ``room``.
+
+    Every job gets an equal share, and what a small job does not need goes to the others, so
+    a request of a few paragraphs is never queued behind all of a huge one's (a 400-paragraph
+    article held a small one back for 45 s: issue 13). Shares are in job order.
+    """
+    remaining = [len(j.texts) - j.taken for j in jobs]
+    shares = [0] * len(jobs)
+    while room > 0:
+        open_ = [i for i, r in enumerate(remaining) if r > shares[i]]
+        if not open_:
+            break
+        each = max(1, room // len(open_))
+        for i in open_:
+            give = min(each, remaining[i] - shares[i], room)
+            shares[i] += give
+            room -= give
+            if room == 0:
+                break
+    return shares
 
 
 class BatchingEmbedder:
@@ -67,30 +92,34 @@ class BatchingEmbedder:
         while not self._queue.empty():
             self._queue.get_nowait().future.cancel()
 
+    async def _gather(self, pending: list[_Job]) -> None:
+        """Add to ``pending`` every job already queued, then more for up to ``max_wait_s``."""
+        if not pending:
+            pending.append(await self._queue.get())
+        while not self._queue.empty():  # everyone already waiting gets a share now
+            pending.append(self._queue.get_nowait())
+        deadline = asyncio.get_running_loop().time() + self._max_wait_s
+        while sum(len(j.texts) - j.taken for j in pending) < self._max_batch:
+            timeout = deadline - asyncio.get_running_loop().time()
+            if timeout <= 0:
+                break
+            try:
+                pending.append(await asyncio.wait_for(self._queue.get(), timeout))
+            except TimeoutError:
+                break
+
     async def _run(self) -> None:
         pending: list[_Job] = []
         while True:
-            if not pending:
-                pending.append(await self._queue.get())
-            deadline = asyncio.get_running_loop().time() + self._max_wait_s
-            while sum(len(j.texts) - j.taken for j in pending) < self._max_batch:
-                timeout = deadline - asyncio.get_running_loop().time()
-                if timeout <= 0:
-                    break
-                try:
-                    pending.append(await asyncio.wait_for(self._queue.get(), timeout))
-                except TimeoutError:
-                    break
-            # Cut one batch of at most max_batch texts across the pending jobs, in order.
+            await self._gather(pending)
+            # Cut one batch of at most max_batch texts, shared fairly across the pending jobs.
             batch: list[str] = []
             slices: list[tuple[_Job, int, int]] = []
-            for job in pending:
-                room = self._max_batch - len(batch)
-                if room <= 0:
-                    break
-                part = list(job.texts[job.taken : job.taken + room])
-                slices.append((job, len(batch), len(part)))
-                batch.extend(part)
+            for job, count in zip(pending, fair_shares(pending, self._max_batch), strict=True):
+                if count:
+                    part = list(job.texts[job.taken : job.taken + count])
+                    slices.append((job, len(batch), len(part)))
+                    batch.extend(part)
             try:
                 vectors = await self._encode_timed(batch)
             except Exception as exc:  # a model failure fails its jobs, not the worker
@@ -101,7 +130,9 @@ class BatchingEmbedder:
                 continue
             self.calls += 1
             self.texts += len(batch)
-            for job, start, count in slices:
+            # Smallest jobs are resolved first: awaiting requests resume in this order, so a
+            # short article finished in the same call reaches the write lock before a huge one.
+            for job, start, count in sorted(slices, key=lambda s: len(s[0].texts)):
                 job.parts.append(vectors[start : start + count])
                 job.taken += count
                 if job.taken == len(job.texts) and not job.future.done():

@@ -209,6 +209,20 @@ def test_oversized_body_is_413(seeded: Client) -> None:
     assert state(seeded) == before
 
 
+def test_too_many_paragraphs_is_400(make_client: ClientFactory) -> None:
+    """One request's work is bounded: a 400-paragraph article stalled every write for 45 s."""
+    client = make_client(max_paragraphs=5)
+    before = state(client)
+    text = "\n".join(
+        f"Paragraph {i} tells of the flood in the valley town of Orr." for i in range(6)
+    )
+    response = client.post("/articles", json=good(text=text))
+    check_refused(client, response, 400, "text has 6 paragraphs; the limit is 5")
+    assert state(client) == before
+    ok = client.post("/articles", json=good(text="\n".join(text.splitlines()[:5])))
+    assert ok.status_code == 201, ok.text
+
+
 def test_text_at_the_limit_is_accepted(seeded: Client) -> None:
     text = ("A long sentence about the weather in the valley today. " * 40)[:2000]
     response = seeded.post("/articles", json=good(text=text))
