@@ -84,6 +84,11 @@ class Settings:
         max_body_bytes: largest request body accepted (413 above).
         max_text_chars: largest article text accepted (about 40k words).
         max_batch_articles: most articles in one batch request.
+        write_rate_per_minute: write requests (``POST``) one client may make per minute (a
+            client is its API key when it sends one, else its address); more answer 429 with
+            ``Retry-After``. 0 turns the limit off. 600 (10 a second) is above what one
+            machine ingests (about 5 articles a second on 2 cores, docs/PERFORMANCE.md), so
+            only a runaway or hostile client meets it.
         max_paragraphs: most paragraphs (after boilerplate removal) in one article; more is
             refused with 400. It bounds one request's model and write-lock time: a news
             article has 5 to 60 paragraphs (DUC 2003: at most 55), a long live blog a few
@@ -129,6 +134,7 @@ class Settings:
     max_text_chars: int = 250_000
     max_batch_articles: int = 200
     max_paragraphs: int = 250
+    write_rate_per_minute: int = 600
     brief_cache_ttl_s: int = 7 * 24 * 3600
     brief_memory_entries: int = 1024
     brief_cache_lengths: tuple[int, ...] = (50, 200, 400)

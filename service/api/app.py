@@ -21,6 +21,7 @@ from service.api.middleware import (
     body_idle_timeout,
     default_allowed_hosts,
     security_headers,
+    write_rate_limit,
 )
 from service.api.routes import ROUTES, provide_wiredesk
 from service.bootstrap import running
@@ -53,6 +54,11 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             yield
 
     hosts = settings.allowed_hosts or default_allowed_hosts(settings.host)
+    limits = (
+        [write_rate_limit(settings.write_rate_per_minute).middleware]
+        if settings.write_rate_per_minute > 0
+        else []
+    )
     return Litestar(
         route_handlers=ROUTES,
         # Outermost first: the Host check, then the body timer (its 408 is an exception the
@@ -60,6 +66,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         middleware=[
             _plain_asgi(lambda app: allowed_hosts(app, hosts)),
             _plain_asgi(lambda app: body_idle_timeout(app, settings.body_timeout_s)),
+            *limits,
         ],
         lifespan=[lifespan],
         dependencies={"wiredesk": Provide(provide_wiredesk, sync_to_thread=False)},

@@ -12,7 +12,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
-from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_429_TOO_MANY_REQUESTS
 
 from service.api.bodies import BodyTooLargeError, UnsupportedMediaTypeError, too_large_message
 from service.api.middleware import BodyTimeoutError
@@ -66,13 +66,10 @@ def unexpected_error(
         }
         if isinstance(exc, ValidationException) and (names := _parameters(exc)):
             body["extra"] = {"field": names[0]}
-        headers = exc.headers
-        if (
-            isinstance(exc, MethodNotAllowedException)
-            and headers
-            and "allow" in {k.lower() for k in headers}
-        ):
-            headers = dict(headers)
+        headers = dict(exc.headers or {})
+        if status == HTTP_429_TOO_MANY_REQUESTS:  # RFC 9110 section 10.2.3
+            reset = {k.lower(): v for k, v in headers.items()}.get("ratelimit-reset", "60")
+            headers.setdefault("Retry-After", reset)
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return Response(
@@ -105,6 +102,12 @@ def _framework_message(request: Request[Any, Any, Any], exc: HTTPException) -> s
             "(see /schema/openapi.json)"
             if shown
             else f"invalid request to {path}"
+        )
+    elif exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        limit = request.app.state.settings.write_rate_per_minute
+        message = (
+            f"too many writes from this client: the limit is {limit} a minute "
+            "(WIREDESK_WRITE_RATE_PER_MINUTE); retry after the Retry-After seconds"
         )
     elif isinstance(exc, BodyTimeoutError) or exc.status_code == 401:
         # our own: the body-timeout middleware's and the API-key guard's messages

@@ -7,13 +7,16 @@ headers are a ``before_send`` hook, so they reach every response, 404s included.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import Message as LitestarMessage
 from litestar.types import Scope as LitestarScope
 
@@ -151,3 +154,25 @@ def body_idle_timeout(app: ASGIApp, timeout_s: float) -> ASGIApp:
         await app(scope, timed_receive, send)
 
     return middleware
+
+
+def client_identity(request: Request[Any, Any, Any]) -> str:
+    """Whom a rate limit counts: the API key's digest when one is sent, else the address.
+
+    The key itself is never kept (only a SHA-256 prefix), so it cannot leak through the
+    limiter's store.
+    """
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "key:" + hashlib.sha256(token.strip().encode()).hexdigest()[:16]
+    client = request.client
+    return "addr:" + (client.host if client else "unknown")
+
+
+def write_rate_limit(per_minute: int) -> RateLimitConfig:
+    """Litestar's fixed-window limiter on writes (``POST``), per :func:`client_identity`."""
+    return RateLimitConfig(
+        rate_limit=("minute", per_minute),
+        identifier_for_request=client_identity,
+        check_throttle_handler=lambda request: request.method == "POST",
+    )

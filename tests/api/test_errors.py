@@ -452,3 +452,25 @@ def test_security_headers_on_every_response(seeded: Client, path: str) -> None:
     assert "script-src 'none'" in csp
     assert "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_writes_over_the_rate_limit_get_429(make_client: ClientFactory) -> None:
+    client = make_client(write_rate_per_minute=3)
+    for n in range(3):
+        assert client.post("/articles", json=good(url=f"https://new.example/{n}")).status_code in {
+            200,
+            201,
+        }
+    before = state(client)
+    refused = client.post("/articles", json=good(url="https://new.example/9"))
+    check_refused(client, refused, 429, "too many writes from this client: the limit is 3")
+    assert refused.headers.get("retry-after")
+    assert state(client) == before
+    assert client.get("/stories").status_code == 200  # reads are not limited
+    # Another API key is another client.
+    other = client.post(
+        "/articles",
+        json=good(url="https://new.example/10"),
+        headers={"authorization": "Bearer someone-else"},
+    )
+    assert other.status_code == 201, other.text
