@@ -39,6 +39,9 @@ class Settings:
         host: interface the HTTP server binds to.
         port: its port.
         api_keys: when non-empty, write endpoints require ``Authorization: Bearer <key>``.
+        metrics_key: when set, ``GET /metrics`` needs ``Authorization: Bearer <metrics_key>``
+            (a scraper's own key, apart from the write keys). Unset, ``/metrics`` is open like
+            the other reads: it shows counts and timings, no article text.
         allowed_hosts: ``Host`` names the API answers (``*`` any, ``*.example.org``
             subdomains); others get 400. Empty (the default): loopback names only when bound to
             loopback (no DNS-rebinding page can then reach a local instance), any when bound
@@ -117,6 +120,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: tuple[str, ...] = ()
+    metrics_key: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     body_timeout_s: float = 15.0
     max_connections: int = 256

@@ -17,6 +17,7 @@ from litestar.types import Middleware
 from service.api.errors import domain_error, unexpected_error
 from service.api.middleware import (
     ASGIApp,
+    RedactSecrets,
     allowed_hosts,
     body_idle_timeout,
     default_allowed_hosts,
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactSecrets) for f in access.filters):
+        access.addFilter(RedactSecrets())
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

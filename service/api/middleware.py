@@ -10,8 +10,10 @@ import asyncio
 import hashlib
 import ipaddress
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
@@ -176,3 +178,35 @@ def write_rate_limit(per_minute: int) -> RateLimitConfig:
         identifier_for_request=client_identity,
         check_throttle_handler=lambda request: request.method == "POST",
     )
+
+
+# Query parameters whose values are secrets wherever they appear (OWASP Logging Cheat Sheet:
+# never log session ids, access tokens or passwords). Wiredesk reads keys from the
+# Authorization header only; a client that puts one in the URL must not see it in our logs.
+SECRET_PARAMETERS = frozenset(
+    {"key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "password", "secret"}
+)
+
+
+def redact_query(path: str) -> str:
+    """``path`` with the values of :data:`SECRET_PARAMETERS` replaced by ``REDACTED``."""
+    base, sep, query = path.partition("?")
+    if not sep:
+        return path
+    parts = []
+    for pair in query.split("&"):
+        name, eq, _value = pair.partition("=")
+        secret = unquote_plus(name).lower() in SECRET_PARAMETERS
+        parts.append(f"{name}{eq}REDACTED" if secret and eq else pair)
+    return f"{base}?{'&'.join(parts)}"
+
+
+class RedactSecrets(logging.Filter):
+    """Redacts secret query values in uvicorn's access-log records (``args[2]`` is the path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops it."""
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True

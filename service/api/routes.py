@@ -190,7 +190,24 @@ async def health(wiredesk: NamedDependency[Wiredesk]) -> Response[HealthOut]:
     return Response(body, status_code=200 if h.ok else 503)
 
 
-@get("/metrics", media_type="text/plain; version=0.0.4", summary="Prometheus metrics")
+def require_metrics_key(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
+    """Guard for /metrics: when ``metrics_key`` is configured, require it as a bearer key."""
+    key: str | None = connection.app.state.settings.metrics_key
+    if not key:
+        return
+    scheme, _sep, token = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), key.encode()):
+        raise NotAuthorizedException("missing or wrong metrics key (WIREDESK_METRICS_KEY)")
+
+
+@get(
+    "/metrics",
+    guards=[require_metrics_key],
+    media_type="text/plain; version=0.0.4",
+    summary="Prometheus metrics",
+)
 async def metrics(wiredesk: NamedDependency[Wiredesk]) -> bytes:
     """Prometheus text exposition."""
     return wiredesk.metrics.render(wiredesk.gauges())

@@ -474,3 +474,13 @@ def test_writes_over_the_rate_limit_get_429(make_client: ClientFactory) -> None:
         headers={"authorization": "Bearer someone-else"},
     )
     assert other.status_code == 201, other.text
+
+
+def test_metrics_key(make_client: ClientFactory) -> None:
+    client = make_client(metrics_key="scrape-me")
+    check_refused(client, client.get("/metrics"), 401, "metrics key")
+    wrong = client.get("/metrics", headers={"authorization": "Bearer nope"})
+    check_refused(client, wrong, 401, "metrics key")
+    ok = client.get("/metrics", headers={"authorization": "Bearer scrape-me"})
+    assert ok.status_code == 200
+    assert "wiredesk_articles" in ok.text
