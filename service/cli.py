@@ -62,6 +62,7 @@ def _serve(host: str | None, port: int | None) -> int:
     """Run the API until SIGTERM or Ctrl-C; exit 0 after a clean shutdown, 1 if start failed."""
     import uvicorn
 
+    from service.api.server import protocol_with_header_timeout
     from service.settings import Settings, SettingsError
 
     try:
@@ -101,6 +102,7 @@ def _serve(host: str | None, port: int | None) -> int:
         timeout_graceful_shutdown=10,
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive_s,
+        http=protocol_with_header_timeout(settings.header_timeout_s),
     )
     server = Server(config)
     # uvicorn stops gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler that

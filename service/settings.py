@@ -49,6 +49,9 @@ class Settings:
         body_timeout_s: a request whose body stalls this long (no bytes) answers 408 and
             frees its connection; 15 s is far above a network stall between two packets of one
             upload and far below how long a slow-body attack wants to hold a connection.
+        header_timeout_s: a request whose headers are not complete this long after its first
+            byte (or the connection's opening) has its connection closed (slowloris); nginx's
+            ``client_header_timeout`` default is 60 s, 10 s is ample for a machine client.
         max_connections: concurrent connections (and tasks) uvicorn accepts before answering
             503; 256 is ample for 2 cores (a few ms per read, about a second per write).
         keep_alive_s: idle keep-alive connections are closed after this long (uvicorn's 5 s).
@@ -123,6 +126,7 @@ class Settings:
     metrics_key: str | None = None
     allowed_hosts: tuple[str, ...] = ()
     body_timeout_s: float = 15.0
+    header_timeout_s: float = 10.0
     max_connections: int = 256
     keep_alive_s: int = 5
     embedder: EmbedderKind = "onnx"
@@ -204,6 +208,7 @@ class Settings:
             "max_paragraphs",
             "brief_cache_ttl_s",
             "body_timeout_s",
+            "header_timeout_s",
             "max_connections",
             "keep_alive_s",
         ):

@@ -120,3 +120,26 @@ def test_a_stalled_body_gets_408_and_frees_its_connection(tmp_path: Path) -> Non
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=STOP_TIMEOUT_S) == 0
+
+
+def test_slow_header_connections_are_closed(tmp_path: Path) -> None:
+    """Slowloris: 50 connections trickling headers were never closed (issue 13)."""
+    port = free_port()
+    proc = serve(tmp_path / "data", port, tmp_path / "serve.log", header_timeout_s="1")
+    conns = []
+    try:
+        for _ in range(50):
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+            conn.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            conns.append(conn)
+        start = time.monotonic()
+        for conn in conns:
+            assert conn.recv(1024) == b""  # closed by the server, nothing answered
+        assert time.monotonic() - start < 6.0
+        ok = httpx.get(f"http://127.0.0.1:{port}/health", timeout=10)
+        assert ok.status_code == 200
+    finally:
+        for conn in conns:
+            conn.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=STOP_TIMEOUT_S) == 0
