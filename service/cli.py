@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -35,6 +36,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="target folder (default WIREDESK_MODEL_CACHE_DIR, else ~/.cache/wiredesk/models)",
     )
+    ingest = sub.add_parser(
+        "ingest",
+        help="post JSON Lines files of articles to a running service (POST /articles/batch)",
+    )
+    ingest.add_argument("files", nargs="+", type=Path, help="JSONL files, one article a line")
+    ingest.add_argument(
+        "--api",
+        default=None,
+        help="service base URL (default http://WIREDESK_HOST:WIREDESK_PORT)",
+    )
+    ingest.add_argument(
+        "--api-key", default=os.environ.get("WIREDESK_API_KEY"), help="bearer key for writes"
+    )
+    ingest.add_argument("--batch-size", type=int, default=50, help="articles per request")
     from service.evaluation import cli as eval_cli
 
     eval_cli.add_parser(sub)
@@ -45,8 +60,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _build_model(args.cache_dir)
     if args.command == "serve":
         return _serve(args.host, args.port)
+    if args.command == "ingest":
+        return _ingest(args.files, args.api, args.api_key, args.batch_size)
     parser.error(f"unknown command {args.command!r}")
     return 2
+
+
+def _ingest(files: list[Path], api: str | None, key: str | None, batch_size: int) -> int:
+    """Exit 0 when every line was accepted, 1 when some were refused, 2 when the run failed."""
+    import httpx
+
+    from service.ingest_file import ingest_files
+    from service.settings import Settings
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        print(f"wiredesk ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if api is None:
+        settings = Settings.from_env()
+        api = f"http://{settings.host}:{settings.port}"
+    try:
+        report = ingest_files(files, api, api_key=key, batch_size=batch_size)
+    except (RuntimeError, httpx.HTTPError) as exc:
+        print(f"wiredesk ingest: {exc}", file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(report.statuses.items()))
+    print(f"{report.accepted} accepted ({counts or 'none'}), {len(report.rejected)} refused")
+    for where, message in report.rejected:
+        print(f"  {where}: {message}", file=sys.stderr)
+    return 1 if report.rejected else 0
 
 
 def _version() -> str:

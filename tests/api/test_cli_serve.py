@@ -7,6 +7,7 @@ first one acknowledged.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -141,5 +142,56 @@ def test_slow_header_connections_are_closed(tmp_path: Path) -> None:
     finally:
         for conn in conns:
             conn.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=STOP_TIMEOUT_S) == 0
+
+
+def test_ingest_a_jsonl_file(tmp_path: Path) -> None:
+    """``wiredesk ingest`` posts a file through the API; bad lines fail alone, named."""
+    port = free_port()
+    proc = serve(tmp_path / "data", port, tmp_path / "serve.log")
+    lines = [
+        {
+            "url": f"https://{outlet}.example/fire",
+            "outlet": outlet,
+            "text": "A fire tore through a warehouse in the port district on Tuesday night.\n"
+            "Firefighters from three stations fought the blaze until dawn.",
+        }
+        for outlet in ("a", "b", "c")
+    ]
+    feed = tmp_path / "articles.jsonl"
+    feed.write_text(
+        json.dumps(lines[0])
+        + "\n{not json\n"
+        + json.dumps(lines[1])
+        + "\n\n"
+        + json.dumps({"url": "https://d.example/x", "outlet": "d"})
+        + "\n"
+        + json.dumps(lines[2])
+        + "\n"
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "ingest",
+        str(feed),
+        "--api",
+        f"http://127.0.0.1:{port}",
+        "--batch-size",
+        "2",
+    ]
+    try:
+        first = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert first.returncode == 1, first.stderr
+        assert "3 accepted (3 created), 2 refused" in first.stdout
+        assert "articles.jsonl:2: not JSON" in first.stderr
+        assert "articles.jsonl:5:" in first.stderr
+        assert "`text`" in first.stderr
+        again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        assert "3 accepted (3 unchanged), 2 refused" in again.stdout
+        stories = httpx.get(f"http://127.0.0.1:{port}/stories", timeout=10).json()["stories"]
+        assert sum(s["article_count"] for s in stories) == 3
+    finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=STOP_TIMEOUT_S) == 0
