@@ -4,6 +4,7 @@ Parts: ``ingest`` (ingest ratio over HTTP against the raw model, both workloads,
 server's RSS), ``embedders`` (raw rate and cosine of torch, ONNX fp32 and ONNX int8),
 ``brief`` (uncached brief against sumy LexRank, cached GET latency), ``index`` (every backend
 at 10k/100k/1M vectors), ``regroup`` (one story-regrouping pass at 500-4,000 articles),
+``mixed`` (write throughput and latency alone, beside readers, and beside one huge article),
 ``profile`` (the ingest path under pyinstrument). No part named:
 ``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
 (and ``<part>-latest.json``); tables are printed. Run with ``HF_HUB_OFFLINE=1`` (``make bench``
@@ -22,7 +23,7 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, machine_info, table, write_result
 
-PARTS = ("ingest", "embedders", "brief", "index", "regroup", "profile")
+PARTS = ("ingest", "embedders", "brief", "index", "regroup", "mixed", "profile")
 
 
 def _print_ingest(result: dict[str, Any]) -> None:
@@ -238,6 +239,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [list(r.values()) for r in result["rows"]],
                 )
             )
+        elif part == "mixed":
+            from bench import mixed
+
+            result = mixed.run(quick=args.quick)
+            columns = [
+                "scenario",
+                "write_articles_per_s",
+                "write_rate_vs_alone",
+                "write_ms_p50",
+                "write_ms_p99",
+                "write_p99_vs_alone",
+                "reads",
+                "read_ms_p50",
+                "read_ms_p99",
+                "huge_ms",
+            ]
+            print(table(columns, [[r.get(c, "") for c in columns] for r in result["rows"]]))
         else:
             result = _profile(args.quick, args.seed)
             _print_ingest(result)
