@@ -38,14 +38,24 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class VariantView:
+    """Another outlet's version of a brief sentence, stating different facts."""
+
+    outlet: str
+    article_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class BriefSentenceView:
-    """One brief sentence with its attribution."""
+    """One brief sentence with its attribution (articles carrying it with the same facts)."""
 
     text: str
     outlets: tuple[str, ...]
     article_ids: tuple[str, ...]
     source_article_id: str
     score: float
+    variants: tuple[VariantView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,7 +493,12 @@ class Wiredesk:
             text=brief.text,
             sentences=tuple(
                 BriefSentenceView(
-                    s.text, s.outlets, s.article_ids, s.source_article_id, round(s.score, 6)
+                    s.text,
+                    s.outlets,
+                    s.article_ids,
+                    s.source_article_id,
+                    round(s.score, 6),
+                    tuple(VariantView(v.outlet, v.article_id, v.text) for v in s.variants),
                 )
                 for s in brief.sentences
             ),

@@ -87,11 +87,11 @@ class Facts:
 
 # --- quantities ---------------------------------------------------------------------------------
 
-_UNITS: Final = (
+_UNITS: Final = (  # noqa: SIM905
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen"
 ).split()
-_TENS: Final = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_TENS: Final = "twenty thirty forty fifty sixty seventy eighty ninety".split()  # noqa: SIM905
 _SMALL: Final = {w: v for v, w in enumerate(_UNITS)} | {
     w: 10 * (i + 2) for i, w in enumerate(_TENS)
 }
@@ -108,7 +108,7 @@ _SCALES: Final = {
 # Plural scale words without a count are vague quantities: "hundreds of homes" states a
 # different order of magnitude than "thousands of homes" or "dozens of homes".
 _VAGUE: Final = frozenset(
-    "dozens scores hundreds thousands tens millions billions trillions".split()
+    "dozens scores hundreds thousands tens millions billions trillions".split()  # noqa: SIM905
 )
 _CURRENCY_SYMBOL: Final = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 _CURRENCY_WORD: Final = {
@@ -167,7 +167,7 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def _decimal(digits: str) -> Decimal | None:
-    """"1,200" -> 1200, "3.5" -> 3.5, "3,5" -> 3.5 (a decimal comma), None when unreadable."""
+    """Digits as a decimal: "1,200" is 1200, "3,5" is 3.5 (a decimal comma); None if unreadable."""
     if _THOUSANDS.match(digits):
         digits = digits.replace(",", "")
     elif digits.count(",") == 1 and "." not in digits:
@@ -190,7 +190,7 @@ def _format(value: Decimal) -> str:
 
 def _word_number(tokens: list[_Token], i: int) -> tuple[Decimal, int] | None:
     """A number spelled out from ``tokens[i]``: its value and the next index, else None."""
-    words = []
+    words: list[str] = []
     j = i
     while j < len(tokens) and tokens[j].kind == "word":
         parts = tokens[j].text.split("-")
@@ -199,13 +199,16 @@ def _word_number(tokens: list[_Token], i: int) -> tuple[Decimal, int] | None:
         ):
             words.extend(parts)
             j += 1
-        elif tokens[j].text == "and" and words and j + 1 < len(tokens) and (
-            tokens[j + 1].text in _SMALL
+        elif (
+            tokens[j].text == "and"
+            and words
+            and j + 1 < len(tokens)
+            and (tokens[j + 1].text in _SMALL)
         ):
             j += 1  # "two hundred and fifty"
         else:
             break
-    if not words or all(w in _SCALES for w in words) and words[0] not in ("hundred", "thousand"):
+    if not words or (all(w in _SCALES for w in words) and words[0] not in ("hundred", "thousand")):
         return None
     total, current = 0, 0
     for w in words:
@@ -226,9 +229,14 @@ def _unit_after(tokens: list[_Token], j: int) -> tuple[str, int]:
             return "%", j + 1
         if t.text == "per" and j + 1 < len(tokens) and tokens[j + 1].text == "cent":
             return "%", j + 2
-        if t.text == "percentage" and j + 1 < len(tokens) and tokens[j + 1].text in (
-            "point",
-            "points",
+        if (
+            t.text == "percentage"
+            and j + 1 < len(tokens)
+            and tokens[j + 1].text
+            in (
+                "point",
+                "points",
+            )
         ):
             return "pp", j + 2
         if t.text in _CURRENCY_WORD:
@@ -288,7 +296,7 @@ def _quantities(tokens: list[_Token]) -> tuple[frozenset[tuple[str, str]], set[i
 # --- negation and polarity ----------------------------------------------------------------------
 
 _NEGATIONS: Final = frozenset(
-    "not no never none nobody nothing neither nor without cannot nowhere".split()
+    "not no never none nobody nothing neither nor without cannot nowhere".split()  # noqa: SIM905
 )
 
 # Axis -> (positive forms, negative forms). Inflected forms are listed, not stemmed: a stemmer
@@ -371,7 +379,7 @@ def _is_negation(token: _Token, following: _Token | None) -> bool:
 _ROLE_WINDOW: Final = 8
 # Words that never name an entity even when capitalised (sentence-initial function words).
 _FUNCTION: Final = frozenset(
-    "a an the this that these those it its he she they we i you his her their our my your "
+    "a an the this that these those it its he she they we i you his her their our my your "  # noqa: SIM905
     "in on at of for to by with from and or but as after before when while if though "
     "although because since so yet also said says according there here".split()
 )
@@ -470,7 +478,8 @@ def same_facts(a: Facts, b: Facts) -> bool:
     """Whether two texts' signatures state the same facts.
 
     Equal quantities (value, sign, scale and unit), equal negation counts, the same signs on
-    every polarity axis both use, and no swapped roles. Symmetric; reflexive (every signature equals itself).
+    every polarity axis both use, and no swapped roles. Symmetric; reflexive (every signature
+    equals itself).
 
     Args:
         a: one text's signature (:func:`fact_signature`).
