@@ -527,6 +527,14 @@ class Wiredesk:
         while len(self._briefs) > limit:
             self._briefs.popitem(last=False)
 
+    def brief_sources(self, story_id: str) -> list[SourceSentence]:
+        """Every sentence of the story's articles, as the summariser sees them.
+
+        Raises:
+            NotFoundError: unknown id.
+        """
+        return self._sources(self._story_id(story_id))
+
     def _sources(self, story_id: str) -> list[SourceSentence]:
         out = []
         for article in self.world.story_articles(story_id):

@@ -275,6 +275,9 @@ def _quantities(tokens: list[_Token]) -> tuple[frozenset[tuple[str, str]], set[i
             continue
         elif t.kind == "word" and t.text == "dozen":
             value, j = Decimal(12), i + 1
+        elif t.kind == "word" and t.text == "one" and i > 0 and tokens[i - 1].text == "no":
+            i += 1  # "no one" is "nobody", not a count
+            continue
         elif t.kind == "word":
             spelled = _word_number(tokens, i)
             if spelled is None:

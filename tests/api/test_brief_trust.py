@@ -69,7 +69,8 @@ def numbers(text: str) -> list[str]:
 def sentence_with(brief: dict[str, Any], word: str) -> dict[str, Any]:
     matches = [s for s in brief["sentences"] if word in s["text"]]
     assert len(matches) == 1, (word, brief["sentences"])
-    return matches[0]
+    out: dict[str, Any] = matches[0]
+    return out
 
 
 def assert_exact_attribution(client: Client, story_id: str, brief: dict[str, Any]) -> None:
