@@ -51,7 +51,7 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = ["Facts", "fact_signature", "facts_differ", "same_facts"]
 
@@ -105,6 +105,8 @@ _SCALES: Final = {
     "trillion": 1_000_000_000_000,
     "tn": 1_000_000_000_000,
 }
+# Words that can start a spelled-out number ("ten", "hundred people"; "million" alone cannot).
+_SPELLED: Final = frozenset(_SMALL) | {"hundred", "thousand"}
 # Plural scale words without a count are vague quantities: "hundreds of homes" states a
 # different order of magnitude than "thousands of homes" or "dozens of homes".
 _VAGUE: Final = frozenset(
@@ -136,8 +138,7 @@ _TOKEN: Final = re.compile(
 _THOUSANDS: Final = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
     kind: str  # "num", "word" or "pct"
     text: str  # the word lower-cased, or the digits
     raw: str  # as written (for capitalisation)
@@ -148,19 +149,14 @@ class _Token:
 def _tokens(text: str) -> list[_Token]:
     out = []
     for m in _TOKEN.finditer(text):
-        if m.group("num"):
-            out.append(
-                _Token(
-                    "num",
-                    m.group("digits"),
-                    m.group("digits"),
-                    _CURRENCY_SYMBOL.get(m.group("cur") or "", ""),
-                    bool(m.group("sign")),
-                )
-            )
-        elif m.group("word"):
-            word = m.group("word")
+        kind = m.lastgroup
+        if kind == "word":
+            word = m.group(kind)
             out.append(_Token("word", word.lower().replace("’", "'"), word))
+        elif kind == "num":
+            digits = m.group("digits")
+            currency = _CURRENCY_SYMBOL.get(m.group("cur") or "", "")
+            out.append(_Token("num", digits, digits, currency, m.group("sign") is not None))
         else:
             out.append(_Token("pct", "%", "%"))
     return out
@@ -278,7 +274,7 @@ def _quantities(tokens: list[_Token]) -> tuple[frozenset[tuple[str, str]], set[i
         elif t.kind == "word" and t.text == "one" and i > 0 and tokens[i - 1].text == "no":
             i += 1  # "no one" is "nobody", not a count
             continue
-        elif t.kind == "word":
+        elif t.kind == "word" and (t.text in _SPELLED or t.text.split("-", 1)[0] in _SMALL):
             spelled = _word_number(tokens, i)
             if spelled is None:
                 i += 1

@@ -69,7 +69,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from service.pipeline.facts import Facts, fact_signature, same_facts
+from service.pipeline.facts import fact_signature, same_facts
 
 __all__ = [
     "Brief",
@@ -679,13 +679,21 @@ def _tokenize(text: str) -> list[str]:
     return _WORD.findall(text.casefold().replace("’", "'"))
 
 
+# Symbols the tokens drop but facts keep: percent, currency, a minus sign before a digit.
+_FACT_SYMBOLS = re.compile(r"[%$€£¥₹]|(?<![\w.])[-−–](?=\d)")
+
+
 def _group(
-    tokens: Sequence[Sequence[str]], facts: Sequence[Facts], threshold: float
+    tokens: Sequence[Sequence[str]], texts: Sequence[str], threshold: float
 ) -> tuple[list[list[int]], list[int], list[frozenset[str]]]:
     """Group sentences that are near-identical *and* state the same facts.
 
-    A sentence's form is its token sequence with its fact signature (:mod:`service.pipeline
-    .facts`): "8%" and "8" tokenise alike but differ in facts. Forms are joined when their word
+    A sentence's form is its token sequence with the fact symbols the tokens drop ("8%" and
+    "8" tokenise alike but differ in facts); sentences of one form differ at most in case and
+    punctuation, and state the same facts (:mod:`service.pipeline.facts`; a form's facts are
+    its first sentence's, computed only for forms that have a near-identical partner, since
+    fact signatures cost ~0.1 ms a sentence and most sentences have none). Forms are joined
+    when their word
     sets pass the Jaccard test; such a component is a *family* (one sentence, as outlets
     carry it). A family is then cut into groups: components of the pairs that pass the
     Jaccard test and state the same facts, each cut again, greedily in canonical order, so
@@ -695,7 +703,7 @@ def _group(
 
     Args:
         tokens: Words of each sentence, canonical order.
-        facts: Fact signature of each sentence.
+        texts: Each sentence as shown.
         threshold: Jaccard threshold of the near-duplicate test.
 
     Returns:
@@ -703,25 +711,32 @@ def _group(
         by their first member (sentences without words belong to no group); each group's
         family id; and each sentence's word set.
     """
-    form_of: dict[tuple[tuple[str, ...], Facts], int] = {}
-    form_ids = [
-        form_of.setdefault((tuple(words), fact), len(form_of))
-        for words, fact in zip(tokens, facts, strict=True)
-    ]
-    forms = list(form_of)
-    form_sets = [frozenset(form) for form, _ in forms]
+    form_of: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+    form_text: list[str] = []
+    form_ids = []
+    for words, text in zip(tokens, texts, strict=True):
+        key = (tuple(words), tuple(_FACT_SYMBOLS.findall(text)))
+        if key not in form_of:
+            form_of[key] = len(form_of)
+            form_text.append(text)
+        form_ids.append(form_of[key])
+    form_sets = [frozenset(words) for words, _ in form_of]
 
     def compatible(i: int, j: int) -> bool:
-        return same_facts(forms[i][1], forms[j][1])
+        return same_facts(fact_signature(form_text[i]), fact_signature(form_text[j]))
 
     family_root, fact_root = _components(form_sets, threshold, compatible)
     # Cut each fact component into cliques of same-fact forms (first fit, canonical order).
     cliques: dict[int, list[list[int]]] = {}
     clique_of: dict[int, tuple[int, int]] = {}
-    for form in range(len(forms)):
+    for form in range(len(form_sets)):
         if not form_sets[form]:
             continue
         bins = cliques.setdefault(fact_root[form], [])
+        if not bins:  # the component's first form: no fact comparison needed
+            bins.append([form])
+            clique_of[form] = (fact_root[form], 0)
+            continue
         for b, members in enumerate(bins):
             if all(compatible(form, other) for other in members):
                 members.append(form)
@@ -1160,16 +1175,15 @@ def _variants(
     family_members: Sequence[int],
     ordered: Sequence[SourceSentence],
     texts: Sequence[str],
-    facts: Sequence[Facts],
 ) -> tuple[Variant, ...]:
     """Articles of the candidate's family that carry it with different facts (one each)."""
     credited = {ordered[i].article_id for i in cand.members}
-    rep = facts[cand.rep]
+    rep = fact_signature(texts[cand.rep])
     seen: set[str] = set()
     out = []
     for i in family_members:
         article = ordered[i].article_id
-        if article in credited or article in seen or same_facts(facts[i], rep):
+        if article in credited or article in seen or same_facts(fact_signature(texts[i]), rep):
             continue
         seen.add(article)
         out.append(Variant(ordered[i].outlet, article, texts[i]))
@@ -1199,8 +1213,7 @@ def summarize(
     ordered = sorted(sentences, key=_sort_key)
     texts = [_shown_text(s) for s in ordered]
     tokens = [_tokenize(text) for text in texts]
-    facts = [fact_signature(text) for text in texts]
-    groups, family, word_sets = _group(tokens, facts, config.near_duplicate_jaccard)
+    groups, family, word_sets = _group(tokens, texts, config.near_duplicate_jaccard)
     sentence_concepts, weight = _concept_weights(ordered, tokens, config)
     candidates = _candidates(
         ordered=ordered,
@@ -1234,7 +1247,7 @@ def summarize(
             outlets=tuple(sorted({ordered[i].outlet for i in cand.members})),
             source_article_id=ordered[cand.rep].article_id,
             score=gain_of[cand.rep],
-            variants=_variants(cand, family_members[cand.family], ordered, texts, facts),
+            variants=_variants(cand, family_members[cand.family], ordered, texts),
         )
         for cand in (candidates[k] for k in order)
     )
