@@ -2,7 +2,8 @@
 
 Input: every sentence of every article in one story (:class:`SourceSentence`). Output: a
 :class:`Brief` of whole, verbatim sentences, at most ``max_words`` words, each sentence attributed
-to every article and outlet that carries it or a near-identical copy of it.
+to every article and outlet that carries it or a near-identical copy of it *stating the same
+facts*, with the articles whose version states other facts listed as its variants.
 
 Method: concept-coverage extractive summarisation, the unsupervised family with the best ROUGE-2
 on DUC newswire.
@@ -19,9 +20,13 @@ on DUC newswire.
    ordered rarest first and a set of ``n`` words indexes only its first ``n - ceil(t * n) + 1``
    tokens, so two sets can only pass the threshold if they share a prefix token. Every pair above
    the threshold is found, globally (no need to trust ``cluster_id``), without the O(n^2) scan.
-   Groups are the connected components. A group is one candidate: its representative is its
-   earliest eligible member (published_at, then article_id, paragraph, sentence) and its
-   attribution is every member's article and outlet.
+   The components are *families* (one sentence as the outlets carry it); each family is cut
+   into groups whose members state the same facts (:mod:`service.pipeline.facts`: numbers with
+   sign, scale and unit, negation, antonym verbs, roles), so "killing 10 people" and "killing
+   12 people" are one family and two groups. A group is one candidate: its representative is
+   its earliest eligible member (published_at, then article_id, paragraph, sentence), its
+   attribution is every member's article and outlet, and its variants are the other articles
+   of its family whose sentence states different facts.
 2. **Concepts** are word bigrams of stemmed content words, within a sentence (stopwords removed
    first), plus content unigrams at a lower weight. A concept's weight is its document
    frequency, counted over articles but damped within an outlet (``sum over outlets of
@@ -43,12 +48,25 @@ on DUC newswire.
    then return the better of that set and the best single sentence. Gains are evaluated lazily
    (Minoux 1978, "Accelerated greedy algorithms for maximizing submodular set functions"), which
    picks exactly what the plain greedy picks.
-4. **Redundancy.** No two chosen sentences may be near-identical (the same Jaccard test as in 1);
-   coverage already discourages it, and the test enforces it.
-5. **Reading order.** Chosen sentences are ordered by (published_at, article_id,
-   paragraph_position, sentence_position) of their representative.
+   A sentence that opens with an unresolved reference ("It is ...", "The embassy said ..."
+   with no embassy named; :func:`dangling_reference`) waits until a chosen sentence can
+   resolve it (its article's previous sentence for a pronoun; one naming the referent for a
+   definite description).
+4. **Redundancy.** No two chosen sentences may be near-identical or of one family (the same
+   Jaccard test as in 1), nor restate one fact in other words (:func:`restates`: shared
+   content stems cover ``restatement_overlap`` of the smaller sentence); coverage already
+   discourages it, and the tests enforce it, at any length.
+5. **Lede.** The brief opens with the best article opening the greedy chose (how early and
+   how widely outlets open their reports with it, times its concept value); else with the
+   best sentence it chose from the articles' lead paragraphs; else the best opening is chosen
+   first and the greedy fills the rest (see ``SummarizeConfig.lede``).
+6. **Reading order.** The lede, then the other chosen sentences by (published_at, article_id,
+   paragraph_position, sentence_position) of their representative; a sentence with an opening
+   reference moves to right after the sentence that resolves it, and one still unresolved is
+   dropped, so no brief sentence opens with a dangling reference.
 
-Guarantees: whole sentences only, never truncated, never edited (bar step 0's dateline); total
+Guarantees: whole sentences only, never truncated, never edited (bar step 0's dateline); every
+credited article carries its sentence with the same facts; total
 words (whitespace-split, the same count as :attr:`Brief.word_count`) <= ``max_words``; at most
 ``max_sentences`` sentences; the result does not depend on the order of the input (everything
 runs on a canonically sorted copy, concept ids are assigned in that order and every tie is broken
@@ -140,7 +158,8 @@ class BriefSentence:
             published eligible copy; ties by article_id, paragraph, sentence).
         score: The sentence's marginal gain in the selection objective when it was chosen
             (concept weight newly covered plus its position/support bonus); the scores of a brief
-            sum to its objective value (the lede's is its standalone gain).
+            sum to its objective value (less any sentence the reading order drops as
+            unresolved).
         variants: Articles that carry a near-identical sentence stating *different* facts
             (another number, a negation, a flipped verb, swapped roles), one per article, in
             reading order; never an article of ``article_ids``.

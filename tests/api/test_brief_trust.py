@@ -245,3 +245,11 @@ def test_a_long_brief_does_not_state_a_fact_twice(client: Client) -> None:
     # The first two paragraphs state one fact in other words: at most one of them is shown.
     assert sum(1 for t in texts if "landslide buried" in t) == 1
     assert any("Volunteers" in t for t in texts)
+
+
+def test_openapi_documents_variants(client: Client) -> None:
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    sentence = next(v for k, v in schemas.items() if k.endswith("BriefSentenceOut"))
+    assert "variants" in sentence["properties"]
+    variant = next(v for k, v in schemas.items() if k.endswith("VariantOut"))
+    assert set(variant["properties"]) == {"outlet", "article_id", "text"}
