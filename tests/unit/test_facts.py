@@ -13,6 +13,8 @@ from service.pipeline.summarize import (
     SourceSentence,
     SummarizeConfig,
     _shown_text,
+    _stem,
+    _tokenize,
     dangling_reference,
     restates,
     summarize,
@@ -232,6 +234,11 @@ def test_every_credited_article_carries_the_sentence_with_its_facts(
             assert facts_differ(fact_signature(variant.text), facts)
     if brief.sentences:
         assert dangling_reference(brief.sentences[0].text) is None
+    for i, sentence in enumerate(brief.sentences):
+        reference = dangling_reference(sentence.text)
+        if reference is not None and reference.kind == "definite":
+            earlier = {_stem(w) for s in brief.sentences[:i] for w in _tokenize(s.text)}
+            assert not reference.heads.isdisjoint(earlier), (sentence.text, brief.sentences)
 
 
 def test_lede_comes_first_and_is_the_widest_earliest_opening() -> None:
