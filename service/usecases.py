@@ -36,6 +36,11 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Part of every brief cache key: bump it when the summariser's output changes for the same story
+# version, so that briefs cached by an older release (kept in Redis across restarts) are not
+# served. "facts1": fact-exact attribution, variants, lede (session 10).
+BRIEF_FORMAT = "facts1"
+
 
 @dataclass(frozen=True, slots=True)
 class VariantView:
@@ -466,7 +471,7 @@ class Wiredesk:
         story = self.world.stories[current]
         config = self.settings.summarize
         words = max_words or config.max_words
-        key = f"brief:{current}:v{story.version}:{words}:{max_sentences}"
+        key = f"brief:{current}:v{story.version}:{words}:{max_sentences}:{BRIEF_FORMAT}"
         local = self._briefs.get(key)
         if local is not None:
             self._briefs.move_to_end(key)
