@@ -226,9 +226,13 @@ def _place_texts(
                 NewText(counters["text"], new_vectors[fp], count_words(p.text), signature(p.text))
             )
     fingerprint_of = {tid: fp for fp, tid in text_ids.items()}
+    # A hit whose text the world does not hold cannot have its facts checked: it is skipped,
+    # so no paragraph joins a cluster on its cosine alone.
     near = {
         t.text_id: [
-            _with_signature(world, n) for n in neighbours.get(fingerprint_of[t.text_id], ())
+            hit
+            for n in neighbours.get(fingerprint_of[t.text_id], ())
+            if (hit := _with_signature(world, n)).signature is not None
         ]
         for t in new_texts
     }

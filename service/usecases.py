@@ -36,24 +36,39 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Vectors compared between a loaded index snapshot and the store at start-up; 16 random-free
-# picks cost one Redis round trip and catch a foreign or stale snapshot (any mismatch fails).
 # How long writes fail fast after a failed commit. Redis's own timeouts are 2 s per call: a
 # 2 s window lets the next attempt find out whether it is back without queueing others.
 STORE_RETRY_S = 2.0
+# Vectors compared between a loaded index snapshot and the store at start-up; 16 evenly spaced
+# picks cost one Redis round trip and catch a foreign or stale snapshot (any mismatch fails).
 SNAPSHOT_SPOT_CHECKS = 16
 SNAPSHOT_MIN_COSINE = 0.99
+
+# Part of every brief cache key: bump it when the summariser's output changes for the same story
+# version, so that briefs cached by an older release (kept in Redis across restarts) are not
+# served. "facts1": fact-exact attribution, variants, lede (session 10).
+BRIEF_FORMAT = "facts1"
+
+
+@dataclass(frozen=True, slots=True)
+class VariantView:
+    """Another outlet's version of a brief sentence, stating different facts."""
+
+    outlet: str
+    article_id: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
 class BriefSentenceView:
-    """One brief sentence with its attribution."""
+    """One brief sentence with its attribution (articles carrying it with the same facts)."""
 
     text: str
     outlets: tuple[str, ...]
     article_ids: tuple[str, ...]
     source_article_id: str
     score: float
+    variants: tuple[VariantView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,7 +576,7 @@ class Wiredesk:
         story = self.world.stories[current]
         config = self.settings.summarize
         words = max_words or config.max_words
-        key = f"brief:{current}:v{story.version}:{words}:{max_sentences}"
+        key = f"brief:{current}:v{story.version}:{words}:{max_sentences}:{BRIEF_FORMAT}"
         local = self._briefs.get(key)
         if local is not None:
             self._briefs.move_to_end(key)
@@ -588,7 +603,12 @@ class Wiredesk:
             text=brief.text,
             sentences=tuple(
                 BriefSentenceView(
-                    s.text, s.outlets, s.article_ids, s.source_article_id, round(s.score, 6)
+                    s.text,
+                    s.outlets,
+                    s.article_ids,
+                    s.source_article_id,
+                    round(s.score, 6),
+                    tuple(VariantView(v.outlet, v.article_id, v.text) for v in s.variants),
                 )
                 for s in brief.sentences
             ),
@@ -630,6 +650,14 @@ class Wiredesk:
         self._briefs.move_to_end(key)
         while len(self._briefs) > limit:
             self._briefs.popitem(last=False)
+
+    def brief_sources(self, story_id: str) -> list[SourceSentence]:
+        """Every sentence of the story's articles, as the summariser sees them.
+
+        Raises:
+            NotFoundError: unknown id.
+        """
+        return self._sources(self._story_id(story_id))
 
     def _sources(self, story_id: str) -> list[SourceSentence]:
         out = []

@@ -167,14 +167,23 @@ class StoryDetailOut(msgspec.Struct):
     clusters: list[ClusterOut]
 
 
+class VariantOut(msgspec.Struct):
+    """An article carrying the sentence with different facts (another number, a negation)."""
+
+    outlet: str
+    article_id: str
+    text: Annotated[str, Meta(description="That article's sentence, verbatim")]
+
+
 class BriefSentenceOut(msgspec.Struct):
-    """One verbatim sentence and every outlet/article carrying it or a near-duplicate."""
+    """One verbatim sentence; the outlets/articles carrying it with the same facts; variants."""
 
     text: str
     outlets: list[str]
     article_ids: list[str]
     source_article_id: str
     score: float
+    variants: list[VariantOut]
 
 
 class BriefOut(msgspec.Struct):
@@ -349,7 +358,12 @@ def brief_out(view: BriefView) -> BriefOut:
         text=view.text,
         sentences=[
             BriefSentenceOut(
-                s.text, list(s.outlets), list(s.article_ids), s.source_article_id, s.score
+                s.text,
+                list(s.outlets),
+                list(s.article_ids),
+                s.source_article_id,
+                s.score,
+                [VariantOut(v.outlet, v.article_id, v.text) for v in s.variants],
             )
             for s in view.sentences
         ],

@@ -3,6 +3,8 @@
 Examples::
 
     wiredesk eval briefs --dataset duc2003            # 100-word briefs, ROUGE vs 4 references
+                                                      # (+ brief trust: attribution, ledes)
+    wiredesk eval briefs --dataset giveme5w1h         # brief trust only (no references)
     wiredesk eval briefs --dataset multiling2011      # 250-word briefs, with the 10 peer systems
     wiredesk eval stories                             # DUC 2003, MultiLing EN, Giveme5W1H
     wiredesk eval dedup                               # MRPC test + STS-B news test
@@ -37,6 +39,7 @@ from service.evaluation.runner import (
     sample_clusters,
     wiredesk_stories,
 )
+from service.evaluation.trust import TrustReport, evaluate_trust
 from service.settings import Settings
 
 BRIEF_WORDS = {"duc2003": 100, "multiling2011": 250}
@@ -118,8 +121,8 @@ def main(args: argparse.Namespace) -> int:
 
 def _briefs(
     args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
-) -> list[BriefReport]:
-    out = []
+) -> list[BriefReport | TrustReport]:
+    out: list[BriefReport | TrustReport] = []
     for name, words in BRIEF_WORDS.items():
         if wanted and name not in wanted:
             continue
@@ -142,6 +145,13 @@ def _briefs(
                 )
             )
         )
+        out.append(run(evaluate_trust(name, [c.articles for c in chosen], settings, embedder)))
+    if not wanted or "giveme5w1h" in wanted:
+        events: dict[str, list[ds.EvalArticle]] = {}
+        for article in ds.load_story_set("giveme5w1h", args.data):
+            events.setdefault(article.cluster_id, []).append(article)
+        groups = [events[k] for k in sorted(events)]
+        out.append(run(evaluate_trust("giveme5w1h", groups, settings, embedder)))
     return out
 
 
@@ -284,6 +294,8 @@ def render(report: Any) -> str:
                 )
             )
         return head + "\n" + _table(rows) + "".join(f"\n{n}" for n in report.notes)
+    if isinstance(report, TrustReport):
+        return _render_trust(report)
     assert isinstance(report, DedupReport)
     lines = [
         f"dedup · {report.dataset} · {report.pairs} pairs ({report.positives} positive) · "
@@ -300,6 +312,47 @@ def render(report: Any) -> str:
     if report.spearman is not None:
         lines.append(f"Spearman (cosine vs gold grade): {report.spearman:.3f}")
     return "\n".join(lines)
+
+
+def _render_trust(report: TrustReport) -> str:
+    head = (
+        f"brief trust · {report.dataset} · {report.stories} stories · "
+        f"repeat = MiniLM cosine >= {report.repeat_cosine:.2f} · {report.seconds:.0f} s"
+    )
+    rows: list[tuple[str, ...]] = [
+        (
+            "config",
+            "words",
+            "briefs",
+            "sent.",
+            "credits",
+            "attr. P",
+            "verbatim",
+            "variants (sent.)",
+            "dangling open.",
+            "opening lede",
+            "earliest lede",
+            "repeats / pairs",
+        )
+    ]
+    for t in report.scores:
+        rows.append(
+            (
+                t.config,
+                str(t.max_words),
+                str(t.briefs),
+                str(t.sentences),
+                str(t.credits),
+                _p(t.attribution_precision),
+                str(t.verbatim_credits),
+                f"{t.variants} ({t.sentences_with_variants})",
+                str(t.dangling_openings),
+                str(t.opening_ledes),
+                str(t.earliest_ledes),
+                f"{t.repeats} / {t.sentence_pairs}",
+            )
+        )
+    return head + "\n" + _table(rows)
 
 
 def _p(x: float) -> str:

@@ -407,8 +407,8 @@ def describe_rule(settings: Settings) -> str:
     """The configured near-duplicate decision, in words."""
     d = settings.dedup
     return (
-        f"cosine >= {d.threshold:.2f}, or >= {d.lexical_threshold:.2f} with the same numbers "
-        f"and content-word Jaccard >= {d.min_jaccard:.2f}"
+        f"same facts, and cosine >= {d.threshold:.2f}, or >= {d.lexical_threshold:.2f} with "
+        f"the same numbers and content-word Jaccard >= {d.min_jaccard:.2f}"
     )
 
 

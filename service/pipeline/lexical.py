@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from service.pipeline.facts import Facts, fact_signature
+
 # Function words carry no content; a rewrite that swaps "the" for "a" is still a copy. A short,
 # fixed list (English wire copy) keeps the signature cheap and deterministic. Negations ("not",
 # "no", "never") are NOT stopwords: dropping one changes what a paragraph says.
@@ -47,10 +49,13 @@ class Signature:
         words: its content words, lower-cased (stopwords and numbers removed).
         numbers: its numbers, thousands separators removed ("1,200" -> "1200"), number words
             as digits ("six" -> "6").
+        facts: its fact signature (quantities with units, negations, polarity, roles; see
+            :mod:`service.pipeline.facts`).
     """
 
     words: frozenset[str]
     numbers: frozenset[str]
+    facts: Facts
 
 
 # Memoised: the dedup check asks for the signature of every index neighbour of every new
@@ -65,7 +70,7 @@ def signature(text: str) -> Signature:
     )
     numbers = {n.replace(",", "") for n in _NUMBER.findall(text)}
     numbers.update(NUMBER_WORDS[w] for w in tokens if w in NUMBER_WORDS)
-    return Signature(words, frozenset(numbers))
+    return Signature(words, frozenset(numbers), fact_signature(text))
 
 
 def jaccard(a: Signature, b: Signature) -> float:

@@ -25,6 +25,7 @@ from service.evaluation.runner import (
     evaluate_stories,
     sample_clusters,
 )
+from service.evaluation.trust import evaluate_trust
 from service.settings import Settings
 
 pytestmark = [
@@ -96,3 +97,17 @@ def test_dedup_precision_on_mrpc(embedder: CachingEmbedder) -> None:
     report = evaluate_dedup("mrpc", pairs, Settings(), embedder)
     assert report.precision >= PRECISION_FLOOR, report
     assert report.recall >= RECALL_FLOOR, report
+
+
+async def test_brief_trust_on_giveme5w1h(embedder: CachingEmbedder) -> None:
+    events: dict[str, list[ds.EvalArticle]] = {}
+    for article in ds.load_story_set("giveme5w1h"):
+        events.setdefault(article.cluster_id, []).append(article)
+    report = await evaluate_trust(
+        "giveme5w1h", [events[k] for k in sorted(events)], Settings(), embedder
+    )
+    for score in report.scores:
+        assert score.briefs == len(events), score
+        assert score.attribution_precision == 1.0, score  # the bar: every credit exact
+        if score.config != "no lede":
+            assert score.dangling_openings == 0, score
