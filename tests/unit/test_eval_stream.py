@@ -12,7 +12,7 @@ import pytest
 
 from service.adapters.embedder import HashingEmbedder
 from service.domain.models import ChangeSet
-from service.evaluation import cli
+from service.evaluation import cli, datasets
 from service.evaluation.datasets import EvalArticle
 from service.evaluation.stream import (
     StreamConfig,
@@ -133,7 +133,7 @@ def test_cli_runs_the_stream_and_writes_json(
         calls.append(name)
         return labelled()
 
-    monkeypatch.setattr(cli.ds, "load_story_set", fake_load)
+    monkeypatch.setattr(datasets, "load_story_set", fake_load)
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
     out = tmp_path / "stream.json"
