@@ -46,7 +46,7 @@ from service.domain.errors import WiredeskError
 from service.domain.models import ArticleInput
 from service.domain.ports import Embedder
 from service.evaluation.datasets import EvalArticle, load_jsonl
-from service.evaluation.metrics import bcubed
+from service.evaluation.metrics import PRF, bcubed
 from service.evaluation.runner import CachingEmbedder
 from service.ingest import prepare
 from service.settings import Settings
@@ -296,20 +296,11 @@ async def run_stream(
                 passes += 1
                 tracker.observe()
         posted = len(issued)
+        scores = _score(wd, issued)
         report_probes = await _probes(wd, clock, tracker, probes[: config.probes], prefix, settings)
     finally:
         await wd.embedder.close()
-    world = wd.world
-    final = {a: world.current_story_id(world.articles[a].story_id) for a, _, _ in issued}
-    gold = {a: g for a, _, g in issued}
-    b3 = bcubed(final, gold)
-    labelled_ids = {a for a, _, g in issued if not g.startswith("unrelated-")}
-    labelled_b3 = bcubed(
-        {a: s for a, s in final.items() if a in labelled_ids},
-        {a: g for a, g in gold.items() if a in labelled_ids},
-    )
-    ingest_b3 = bcubed({a: s for a, s, _ in issued}, gold)
-    holds, ids, lost, dangling = id_integrity(wd, [(a, s) for a, s, _ in issued])
+    b3, labelled_b3, ingest_b3, (holds, ids, lost, dangling) = scores
     notes: tuple[str, ...] = ()
     if refused:
         notes += (f"{refused} articles refused by the service (no usable paragraph), not scored",)
@@ -360,6 +351,24 @@ def _prewarm(embedder: CachingEmbedder, inputs: Sequence[ArticleInput], settings
 
 
 _PREWARM_BATCH = 256  # texts per model call: the service's own embed_call_max
+
+
+def _score(
+    wd: Wiredesk, issued: Sequence[tuple[str, str, str]]
+) -> tuple[PRF, PRF, PRF, tuple[int, int, int, int]]:
+    """BCubed of the final stories (all, labelled only), of the ingest ids; id integrity."""
+    world = wd.world
+    final = {a: world.current_story_id(world.articles[a].story_id) for a, _, _ in issued}
+    gold = {a: g for a, _, g in issued}
+    b3 = bcubed(final, gold)
+    labelled_ids = {a for a, _, g in issued if not g.startswith("unrelated-")}
+    labelled_b3 = bcubed(
+        {a: s for a, s in final.items() if a in labelled_ids},
+        {a: g for a, g in gold.items() if a in labelled_ids},
+    )
+    ingest_b3 = bcubed({a: s for a, s, _ in issued}, gold)
+    holds, ids, lost, dangling = id_integrity(wd, [(a, s) for a, s, _ in issued])
+    return b3, labelled_b3, ingest_b3, (holds, ids, lost, dangling)
 
 
 def id_integrity(wd: Wiredesk, issued: Sequence[tuple[str, str]]) -> tuple[int, int, int, int]:
