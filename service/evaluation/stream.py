@@ -45,15 +45,13 @@ from service.adapters.memory import MemoryCache, MemoryStore
 from service.domain.errors import WiredeskError
 from service.domain.models import ArticleInput
 from service.domain.ports import Embedder
-from service.evaluation.datasets import EvalArticle, load_jsonl
+from service.evaluation.datasets import EvalArticle
 from service.evaluation.metrics import PRF, bcubed
 from service.evaluation.runner import CachingEmbedder
+from service.evaluation.unrelated import UNRELATED_PATH, load_unrelated
 from service.ingest import prepare
 from service.settings import Settings
 from service.usecases import Wiredesk
-
-UNRELATED_PATH = Path(__file__).parent / "data" / "unrelated_news.jsonl"
-"""The project's own unrelated news (articles ``u*``) and stability probes (``p*``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +130,6 @@ class StreamReport:
     def stability_changed(self) -> int:
         """Other stories changed, summed over the probes (bar: 0)."""
         return sum(p.other_stories_changed for p in self.probes)
-
-
-def load_unrelated(path: Path = UNRELATED_PATH) -> tuple[list[EvalArticle], list[EvalArticle]]:
-    """The unrelated articles and the probes, each in file order."""
-    articles = sorted(load_jsonl(path).articles, key=lambda a: a.doc_id)
-    unrelated = [a for a in articles if a.cluster_id.startswith("unrelated-")]
-    probes = [a for a in articles if a.cluster_id.startswith("probe-")]
-    return unrelated, probes
 
 
 def interleave(

@@ -18,10 +18,10 @@ from service.evaluation.stream import (
     StreamConfig,
     id_integrity,
     interleave,
-    load_unrelated,
     render,
     run_stream,
 )
+from service.evaluation.unrelated import load_unrelated
 from service.lineage import finalise
 from service.pipeline.title import TitleConfig
 from service.settings import Settings

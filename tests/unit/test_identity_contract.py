@@ -40,7 +40,7 @@ from service.adapters.batching import BatchingEmbedder
 from service.adapters.embedder import HashingEmbedder
 from service.adapters.memory import MemoryCache, MemoryStore
 from service.domain.models import ArticleInput
-from service.evaluation.stream import load_unrelated
+from service.evaluation.unrelated import load_unrelated
 from service.settings import Settings
 from service.usecases import Wiredesk
 from tests.unit.conftest import Clock
