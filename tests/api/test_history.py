@@ -8,7 +8,13 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import FIRE_TEXTS, FIRE_TITLES, fire_article, other_article
+from tests.api.conftest import (
+    FIRE_TEXTS,
+    FIRE_TITLES,
+    ClientFactory,
+    fire_article,
+    other_article,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +137,18 @@ def test_dashboard_shows_history_escaped(client: Client) -> None:
     for kind in ("created", "updated", "title changed"):
         assert f"</span> {kind}" in panel
     assert "&lt;i&gt;tilted&lt;/i&gt;" in panel
+
+
+def test_history_and_title_survive_a_restart(make_client: ClientFactory) -> None:
+    first = make_client()
+    story = post(first, fire_article("CBS"))["story_id"]
+    post(first, fire_article("ABC"))
+    before = history(first, story)
+    title = first.get(f"/stories/{story}").json()["story"]["title"]
+    first.__exit__(None, None, None)
+    again = make_client()  # same Redis prefix: loads what the first one committed
+    assert history(again, story) == before
+    assert again.get(f"/stories/{story}").json()["story"]["title"] == title
+    post(again, fire_article("MSN"))
+    newest = history(again, story, limit=1)["events"][0]
+    assert newest["event_id"] > before["events"][0]["event_id"]
