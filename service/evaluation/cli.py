@@ -55,6 +55,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     """Register ``eval`` on the ``wiredesk`` command's subparsers."""
     p = sub.add_parser(
@@ -98,7 +106,10 @@ def add_parser(sub: Any) -> None:
         "slower than one article per regroup_delay_s gets it)",
     )
     p.add_argument(
-        "--probes", type=int, default=6, help="stream: stability probes after the stream"
+        "--probes",
+        type=_non_negative,
+        default=6,
+        help="stream: stability probes after the stream (0-6)",
     )
     p.add_argument(
         "--mrpc-split",
