@@ -285,7 +285,8 @@ def bump_story(world: World, story_id: str, merged: Iterable[str], now: float) -
     """The story's record after a membership change at ``now``.
 
     Its new version exceeds its old one and every merged story's, so no cached brief of any of
-    them can be served for it.
+    them can be served for it. :func:`service.lineage.finalise` drops the bump again when the
+    story's members and their content did not change (no churn).
     """
     old = world.stories[story_id]
     version = old.version + 1 + sum(world.stories[m].version for m in merged)

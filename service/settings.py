@@ -18,6 +18,7 @@ from service.pipeline.group import GroupConfig
 from service.pipeline.regroup import RegroupConfig
 from service.pipeline.split import SplitConfig
 from service.pipeline.summarize import SummarizeConfig
+from service.pipeline.title import TitleConfig
 
 EmbedderKind = Literal["onnx", "onnx-int8", "minilm", "hash"]
 
@@ -114,6 +115,7 @@ class Settings:
         group: story grouping (the online decision, as each article arrives).
         regroup: story regrouping (the background pass that re-clusters recent stories).
         summarize: brief defaults (``max_words`` 100 as in DUC).
+        title: the story title rule's hysteresis (:mod:`service.pipeline.title`).
         log_level: Python logging level name.
     """
 
@@ -151,6 +153,7 @@ class Settings:
     group: GroupConfig = field(default_factory=GroupConfig)
     regroup: RegroupConfig = field(default_factory=RegroupConfig)
     summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
+    title: TitleConfig = field(default_factory=TitleConfig)
     log_level: str = "INFO"
 
     @classmethod

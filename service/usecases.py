@@ -24,10 +24,12 @@ import numpy as np
 
 from service.adapters.batching import BatchingEmbedder
 from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError, WiredeskError
+from service.domain.lineage import StoryEvent
 from service.domain.models import Article, ArticleInput, ChangeSet
 from service.domain.ports import Cache, Store, VectorIndex
 from service.domain.world import ClusterView, StoryView, World
 from service.ingest import Outcome, PreparedArticle, new_fingerprints, plan, prepare
+from service.lineage import finalise
 from service.metrics import Metrics
 from service.pipeline.dedup import Neighbour
 from service.pipeline.summarize import SourceSentence, summarize
@@ -103,6 +105,26 @@ class StoryPage:
 
     stories: tuple[StoryView, ...]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """One page of a story's history, newest first.
+
+    Attributes:
+        story_id: the current story the requested id resolves to.
+        requested_id: the id asked for.
+        events: the events of ``story_id`` and of ``requested_id`` (when it redirects),
+            newest first (descending ``event_id``).
+        next_cursor: pass back as ``cursor`` for older events; ``None`` on the last page.
+        live: whether ``story_id`` still has articles.
+    """
+
+    story_id: str
+    requested_id: str
+    events: tuple[StoryEvent, ...]
+    next_cursor: str | None
+    live: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +409,7 @@ class Wiredesk:
                 self.index.reconstruct, np.asarray(known_ids, dtype=np.int64)
             )
             known = dict(zip(known_ids, rows, strict=True))
+        now = self.clock()
         with self.metrics.time("plan"):
             changes, outcome = plan(
                 world,
@@ -394,10 +417,11 @@ class Wiredesk:
                 {fp: vectors[fp] for fp, _ in new},
                 neighbours,
                 known,
-                self.clock(),
+                now,
                 self.settings.dedup,
                 self.settings.group,
             )
+            changes = finalise(world, changes, outcome.reason, now, self.settings.title)
         if not changes.articles:
             return outcome
         with self.metrics.time("commit"):
@@ -455,12 +479,11 @@ class Wiredesk:
             return None
         async with self._lock:
             self.regroup_wanted.clear()
+            now = self.clock()
             with self.metrics.time("regroup"):
-                result = await asyncio.to_thread(
-                    plan_regroup, self.world, config, self.clock(), self._terms
-                )
+                result = await asyncio.to_thread(plan_regroup, self.world, config, now, self._terms)
             self._terms.end_pass()
-            changes = result.changes
+            changes = finalise(self.world, result.changes, "regroup", now, self.settings.title)
             if changes.articles:
                 try:
                     with self.metrics.time("commit"):
@@ -541,6 +564,39 @@ class Wiredesk:
         ]
         clusters.sort(key=lambda c: (-len(c.outlets), -len(c.paragraphs), c.cluster_id))
         return StoryDetail(self.world.story_view(current), articles, tuple(clusters), story_id)
+
+    def get_history(self, story_id: str, limit: int, cursor: str | None = None) -> HistoryPage:
+        """A story id's lineage (:mod:`service.lineage`), newest first, ``limit`` per page.
+
+        The id is followed through redirects like :meth:`get_story`; the page holds the
+        current story's events and, for a redirected id, that id's own events (which end with
+        how it was merged away). An id that no longer resolves to a live story still has its
+        history (``live`` is false), so a client can see what became of it.
+
+        Raises:
+            NotFoundError: the id was never a story id.
+            InvalidInputError: the cursor was not made by this method.
+        """
+        world = self.world
+        current = world.current_story_id(story_id)
+        known = (current in world.stories or current in world.history) or (
+            story_id in world.history
+        )
+        if not known:
+            raise NotFoundError(f"no story with id {story_id!r}")
+        events = world.history.of([current, story_id])
+        if cursor:
+            try:
+                before = int(base64.urlsafe_b64decode(cursor.encode()).decode().removeprefix("e"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidInputError("cursor is not valid", field="cursor") from exc
+            events = [e for e in events if e.event_id < before]
+        page = tuple(events[:limit])
+        next_cursor = None
+        if len(events) > limit:
+            next_cursor = base64.urlsafe_b64encode(f"e{page[-1].event_id}".encode()).decode()
+        live = current in world.stories and bool(world.members.get(current))
+        return HistoryPage(current, story_id, page, next_cursor, live)
 
     def list_clusters(
         self, story_id: str | None, min_outlets: int, limit: int

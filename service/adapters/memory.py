@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from service.domain.errors import UnavailableError
+from service.domain.lineage import MAX_EVENTS_PER_STORY, StoryEvent
 from service.domain.models import Article, ChangeSet, Snapshot, Story, TextRecord
 
 
@@ -29,6 +30,7 @@ class MemoryStore:
         self._story_keys: dict[str, str] = {}
         self._counters: dict[str, int] = {}
         self._deployment = uuid.uuid4().hex
+        self._history: dict[str, list[StoryEvent]] = {}
 
     def _check(self) -> None:
         if self.down:
@@ -46,6 +48,10 @@ class MemoryStore:
             self._stories.pop(old, None)
         self._story_keys.update(changes.story_keys)
         self._counters.update(changes.counters)
+        for event in changes.events:
+            held = self._history.setdefault(event.story_id, [])
+            held.append(event)
+            del held[:-MAX_EVENTS_PER_STORY]
         self.commits += 1
 
     async def load(self) -> Snapshot:
@@ -58,6 +64,7 @@ class MemoryStore:
             dict(self._redirects),
             dict(self._story_keys),
             dict(self._counters),
+            tuple(e for held in self._history.values() for e in held),
         )
 
     async def load_vectors(self, text_ids: Iterable[int]) -> Mapping[int, bytes]:

@@ -13,6 +13,8 @@ key                    type    holds
 ``P:redirects``        hash    merged-away story id -> survivor id
 ``P:story_keys``       hash    client key -> story id
 ``P:counters``         hash    id counters
+``P:history:<story>``  list    the story id's lineage events (StoryEvent), oldest first,
+                               capped at the newest ``MAX_EVENTS_PER_STORY``
 ``P:brief:*``          string  cached brief JSON (with TTL)
 ``P:brieftag:<story>`` set     cache keys of one story's briefs, for invalidation
 =====================  ======  ================================================
@@ -37,6 +39,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from service.domain.errors import UnavailableError
+from service.domain.lineage import MAX_EVENTS_PER_STORY, StoryEvent
 from service.domain.models import Article, ChangeSet, Snapshot, Story, TextRecord
 
 log = logging.getLogger(__name__)
@@ -114,6 +117,13 @@ class RedisStore:
                     pipe.hset(self._k("story_keys"), mapping=_fields(changes.story_keys))
                 if changes.counters:
                     pipe.hset(self._k("counters"), mapping=_fields(changes.counters))
+                by_story: dict[str, list[bytes]] = {}
+                for event in changes.events:
+                    by_story.setdefault(event.story_id, []).append(enc(event))
+                for story_id, encoded in by_story.items():
+                    key = self._k(f"history:{story_id}")
+                    pipe.rpush(key, *encoded)
+                    pipe.ltrim(key, -MAX_EVENTS_PER_STORY, -1)
                 await pipe.execute()
         except RedisError as exc:
             raise _unavailable(exc) from exc
@@ -136,11 +146,24 @@ class RedisStore:
             redirects = _str_map(await self._hgetall("redirects"))
             story_keys = _str_map(await self._hgetall("story_keys"))
             counters = {k: int(v) for k, v in _str_map(await self._hgetall("counters")).items()}
+            events = await self._history()
         except RedisError as exc:
             raise _unavailable(exc) from exc
         return Snapshot(
-            tuple(articles), tuple(texts), tuple(stories), redirects, story_keys, counters
+            tuple(articles), tuple(texts), tuple(stories), redirects, story_keys, counters, events
         )
+
+    async def _history(self) -> tuple[StoryEvent, ...]:
+        """Every story id's events (SCAN for the lists, then LRANGE in pipelined chunks)."""
+        keys = [k async for k in self._r.scan_iter(match=self._k("history:*"), count=_CHUNK)]
+        out: list[StoryEvent] = []
+        for start in range(0, len(keys), _CHUNK):
+            async with self._r.pipeline(transaction=False) as pipe:
+                for key in keys[start : start + _CHUNK]:
+                    pipe.lrange(key, 0, -1)
+                for values in await pipe.execute():
+                    out.extend(msgspec.msgpack.decode(v, type=StoryEvent) for v in values)
+        return tuple(out)
 
     async def load_vectors(self, text_ids: Iterable[int]) -> Mapping[int, bytes]:
         """HMGET in chunks; ids without a stored vector are left out."""

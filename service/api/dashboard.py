@@ -32,6 +32,31 @@ def _tags(items: tuple[str, ...] | list[str]) -> str:
     return "".join(f'<span class="tag">{escape(i)}</span>' for i in items)
 
 
+_HISTORY_ROWS = 12  # the newest events shown; the rest are one click away (history JSON)
+
+
+def _history(wiredesk: Wiredesk, story_id: str) -> str:
+    """The story's newest lineage events as an HTML list (every value escaped)."""
+    events = wiredesk.get_history(story_id, _HISTORY_ROWS).events
+    items = []
+    for e in events:
+        parts = [escape(e.kind.replace("_", " "))]
+        if e.article_ids:
+            shown = ", ".join(e.article_ids[:8]) + (" …" if len(e.article_ids) > 8 else "")
+            parts.append(escape(shown))
+        if e.other_story_id:
+            parts.append(
+                f"<a href='/?story={quote(e.other_story_id)}'>{escape(e.other_story_id)}</a>"
+            )
+        if e.kind == "title_changed":
+            parts.append(f"“{escape(e.title or '')}”")
+        items.append(
+            f"<li><span class='muted'>{_when(e.at)} · {escape(e.story_id)} · "
+            f"{escape(e.reason)}</span> {' · '.join(parts)}</li>"
+        )
+    return "<ul>" + "".join(items) + "</ul>" if items else "<p class='muted'>None kept.</p>"
+
+
 def render(wiredesk: Wiredesk, selected: str | None, limit: int = 50) -> str:
     """The dashboard HTML: stories on the left, the selected story's clusters on the right."""
     gauges = wiredesk.gauges()
@@ -76,11 +101,13 @@ def render(wiredesk: Wiredesk, selected: str | None, limit: int = 50) -> str:
             f"<p class='muted'>{escape(story.story_id)} · version {story.version} · "
             f"{story.article_count} articles · {_when(story.first_seen)} → "
             f"{_when(story.last_seen)} · <a href='/stories/{quote(story.story_id)}/brief'>brief"
-            f"</a> · <a href='/stories/{quote(story.story_id)}'>json</a></p>"
+            f"</a> · <a href='/stories/{quote(story.story_id)}'>json</a> · "
+            f"<a href='/stories/{quote(story.story_id)}/history'>history</a></p>"
             f"<div>{_tags(story.outlets)}</div>"
             f"<h3>Near-duplicate clusters across articles ({len(current.clusters)})</h3>"
             + ("".join(clusters) or "<p class='muted'>None yet.</p>")
             + f"<h3>Articles</h3><ul>{members}</ul>"
+            + f"<h3>History (newest first)</h3>{_history(wiredesk, story.story_id)}"
         )
     stats = " ".join(
         f"<span><b>{int(gauges[k])}</b> {label}</span>"

@@ -28,11 +28,13 @@ from service.api.schemas import (
     HealthOut,
     ItemError,
     StoryDetailOut,
+    StoryHistoryOut,
     StoryPageOut,
     accepted,
     article_out,
     brief_out,
     cluster_out,
+    history_out,
     story_detail_out,
     story_out,
     to_input,
@@ -156,6 +158,21 @@ async def get_story(story_id: FromPath[str], wiredesk: NamedDependency[Wiredesk]
     return story_detail_out(wiredesk.get_story(story_id))
 
 
+@get("/stories/{story_id:str}/history", summary="The story's lineage, newest first")
+async def get_history(
+    story_id: FromPath[str],
+    wiredesk: NamedDependency[Wiredesk],
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+) -> StoryHistoryOut:
+    """Created, joined, moved, merged, split and retitled events, newest first.
+
+    A merged-away id answers with the surviving story's events and its own; an id whose
+    story was emptied still answers (``live: false``); an id never issued is 404.
+    """
+    return history_out(wiredesk.get_history(story_id, limit, cursor))
+
+
 @get("/stories/{story_id:str}/brief", summary="The story's extractive, attributed brief")
 async def get_brief(
     story_id: FromPath[str],
@@ -227,6 +244,7 @@ ROUTES = [
     get_article,
     list_stories,
     get_story,
+    get_history,
     get_brief,
     list_clusters,
     health,

@@ -9,10 +9,11 @@ import msgspec
 from msgspec import Meta
 
 from service.domain.errors import InvalidInputError
+from service.domain.lineage import StoryEvent
 from service.domain.models import Article, ArticleInput
 from service.domain.world import ClusterView, StoryView
 from service.ingest import Outcome
-from service.usecases import BriefView, StoryDetail
+from service.usecases import BriefView, HistoryPage, StoryDetail
 
 Url = Annotated[str, Meta(min_length=1, max_length=2048, description="Canonical URL; identity")]
 Outlet = Annotated[str, Meta(min_length=1, max_length=200, description="Publisher name")]
@@ -173,6 +174,37 @@ class VariantOut(msgspec.Struct):
     outlet: str
     article_id: str
     text: Annotated[str, Meta(description="That article's sentence, verbatim")]
+
+
+class StoryEventOut(msgspec.Struct):
+    """One lineage event.
+
+    ``kind`` is one of ``created``, ``joined``, ``updated``, ``moved_in``, ``moved_out``,
+    ``merged_from``, ``merged_into``, ``split_from``, ``split_into``, ``redirected``,
+    ``title_changed`` (meanings: :data:`service.domain.lineage.EVENT_KINDS`).
+    """
+
+    event_id: int
+    story_id: str
+    kind: str
+    at: str
+    reason: str
+    article_ids: list[str]
+    other_story_id: str | None
+    title: str | None
+    previous_title: str | None
+
+
+class StoryHistoryOut(msgspec.Struct):
+    """A story's history, newest first; ``next_cursor`` pages to older events."""
+
+    story_id: str
+    requested_id: str
+    merged: bool
+    live: bool
+    order: str
+    events: list[StoryEventOut]
+    next_cursor: str | None
 
 
 class BriefSentenceOut(msgspec.Struct):
@@ -346,6 +378,34 @@ def story_detail_out(detail: StoryDetail) -> StoryDetailOut:
             for a in detail.articles
         ],
         clusters=[cluster_out(c) for c in detail.clusters],
+    )
+
+
+def event_out(event: StoryEvent) -> StoryEventOut:
+    """A lineage event to its response body."""
+    return StoryEventOut(
+        event.event_id,
+        event.story_id,
+        event.kind,
+        _iso(event.at),
+        event.reason,
+        list(event.article_ids),
+        event.other_story_id,
+        event.title,
+        event.previous_title,
+    )
+
+
+def history_out(page: HistoryPage) -> StoryHistoryOut:
+    """A history page to its response body."""
+    return StoryHistoryOut(
+        story_id=page.story_id,
+        requested_id=page.requested_id,
+        merged=page.requested_id != page.story_id,
+        live=page.live,
+        order="newest_first",
+        events=[event_out(e) for e in page.events],
+        next_cursor=page.next_cursor,
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from service.domain.lineage import StoryEvent
+
 
 @dataclass(frozen=True, slots=True)
 class ArticleInput:
@@ -116,6 +118,10 @@ class Story:
         updated_at: when its membership last changed.
         version: bumped on every membership change; briefs are cached per version.
         story_key: the client key that made it, if any.
+        title: the story's title, chosen by :func:`service.pipeline.title.choose_title` when
+            its membership changes; ``None`` on records stored before titles were kept (the
+            oldest titled member's headline is shown for those).
+        title_article_id: the member whose headline ``title`` is.
     """
 
     story_id: str
@@ -124,6 +130,8 @@ class Story:
     updated_at: float
     version: int
     story_key: str | None = None
+    title: str | None = None
+    title_article_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +145,10 @@ class ChangeSet:
         stories: stories created or changed.
         redirects: merged-away story id -> surviving story id.
         story_keys: new client key -> story id entries.
-        counters: id counters after the change (``article``, ``text``, ``story``, ``cluster``).
+        counters: id counters after the change (``article``, ``text``, ``story``, ``cluster``,
+            ``event``).
+        events: the story history entries this change makes (derived from the rest by
+            :func:`service.lineage.finalise` just before the commit).
     """
 
     articles: tuple[Article, ...] = ()
@@ -147,6 +158,7 @@ class ChangeSet:
     redirects: Mapping[str, str] = field(default_factory=dict)
     story_keys: Mapping[str, str] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
+    events: tuple[StoryEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +171,4 @@ class Snapshot:
     redirects: Mapping[str, str] = field(default_factory=dict)
     story_keys: Mapping[str, str] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
+    events: tuple[StoryEvent, ...] = ()

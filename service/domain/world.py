@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from service.domain.lineage import StoryHistory
 from service.domain.models import Article, ChangeSet, Snapshot, Story, TextRecord
 
 COUNTERS = ("article", "text", "story", "cluster")
@@ -83,6 +84,7 @@ class World:
         self.redirects: dict[str, str] = {}
         self.story_keys: dict[str, str] = {}
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+        self.history = StoryHistory()
         # Derived.
         self.members: dict[str, set[str]] = defaultdict(set)
         self.cluster_articles: dict[str, dict[str, int]] = defaultdict(dict)
@@ -100,6 +102,7 @@ class World:
                 redirects=snapshot.redirects,
                 story_keys=snapshot.story_keys,
                 counters=snapshot.counters,
+                events=tuple(sorted(snapshot.events, key=lambda e: e.event_id)),
             )
         )
         # Articles last: their story ids may point at stories merged since.
@@ -107,7 +110,7 @@ class World:
         return world
 
     def apply(self, changes: ChangeSet) -> None:
-        """Apply a committed change set (texts, stories, redirects, then articles)."""
+        """Apply a committed change set (texts, stories, redirects, articles, history)."""
         for text in changes.texts:
             self.texts[text.text_id] = text
             self.by_fingerprint[text.fingerprint] = text.text_id
@@ -120,6 +123,7 @@ class World:
             self._put_article(article)
         for name, value in changes.counters.items():
             self.counters[name] = max(self.counters.get(name, 0), value)
+        self.history.add(changes.events)
 
     def _merge(self, old: str, new: str) -> None:
         survivor = self.current_story_id(new)
@@ -214,7 +218,9 @@ class World:
         story = self.stories[story_id]
         articles = self.story_articles(story_id)
         first, last = (articles[0].time, articles[-1].time) if articles else (0.0, 0.0)
-        title = next((a.title for a in articles if a.title), None)
+        # The kept title (service.pipeline.title); records stored before titles were kept
+        # show the oldest titled member's headline.
+        title = story.title or next((a.title for a in articles if a.title), None)
         return StoryView(
             story_id=story_id,
             title=title,

@@ -10,6 +10,8 @@ Examples::
     wiredesk eval dedup                               # MRPC test + STS-B news test
     wiredesk eval dedup --dataset mrpc --mrpc-split train   # tune the rule on MRPC train
     wiredesk eval all --json docs/eval.json
+    wiredesk eval stream                              # live-stream replay: ids, churn, stability
+    wiredesk eval stream --embedder hash --dataset giveme5w1h   # a quick run
     wiredesk eval briefs --jsonl my_labelled.jsonl    # your own data (docs/EVAL_DATA_FORMAT.md)
 """
 
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from service.evaluation import datasets as ds
+from service.evaluation import stream as st
 from service.evaluation.runner import (
     BriefReport,
     CachingEmbedder,
@@ -55,6 +58,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def _non_negative(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
 def add_parser(sub: Any) -> None:
     """Register ``eval`` on the ``wiredesk`` command's subparsers."""
     p = sub.add_parser(
@@ -63,7 +74,7 @@ def add_parser(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("what", choices=["briefs", "stories", "dedup", "all"])
+    p.add_argument("what", choices=["briefs", "stories", "dedup", "stream", "all"])
     p.add_argument(
         "--data",
         type=Path,
@@ -85,6 +96,25 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", type=Path, default=None, help="also write the reports as JSON")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--embedder",
+        choices=["onnx", "onnx-int8", "minilm", "hash"],
+        default=None,
+        help="override WIREDESK_EMBEDDER (hash: a quick lexical stand-in, not the model)",
+    )
+    p.add_argument(
+        "--regroup-every",
+        type=_positive,
+        default=1,
+        help="stream: run the regrouping pass after every N arrivals (default 1, as a feed "
+        "slower than one article per regroup_delay_s gets it)",
+    )
+    p.add_argument(
+        "--probes",
+        type=_non_negative,
+        default=6,
+        help="stream: stability probes after the stream (0-6)",
+    )
+    p.add_argument(
         "--mrpc-split",
         choices=["train", "test"],
         default="test",
@@ -97,6 +127,8 @@ def main(args: argparse.Namespace) -> int:
     from service.bootstrap import build_embedder
 
     settings = Settings.from_env()
+    if args.embedder is not None:
+        settings = dataclasses.replace(settings, embedder=args.embedder)
     embedder = CachingEmbedder(build_embedder(settings))
     reports: list[Any] = []
     wanted = set(args.dataset or [])
@@ -110,6 +142,8 @@ def main(args: argparse.Namespace) -> int:
             reports += _stories(args, settings, embedder, wanted)
         if args.what in ("dedup", "all"):
             reports += _dedup(args, settings, embedder, wanted)
+        if args.what in ("stream", "all"):
+            reports += _stream(args, settings, embedder, wanted)
     for report in reports:
         print(render(report))
         print()
@@ -223,6 +257,28 @@ def _dedup(
     return out
 
 
+STREAM_SETS = ("giveme5w1h", "multiling2011", "duc2003")
+
+
+def _stream(
+    args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
+) -> list[st.StreamReport]:
+    config = st.StreamConfig(regroup_every=args.regroup_every, probes=args.probes)
+    return [
+        run(
+            st.run_stream(
+                name,
+                ds.load_story_set(cast(ds.StorySetName, name), args.data),
+                settings,
+                embedder,
+                config,
+            )
+        )
+        for name in STREAM_SETS
+        if not wanted or name in wanted
+    ]
+
+
 def _jsonl(args: argparse.Namespace, settings: Settings, embedder: Any) -> list[Any]:
     data = ds.load_jsonl(args.jsonl)
     out: list[Any] = []
@@ -252,6 +308,8 @@ def _jsonl(args: argparse.Namespace, settings: Settings, embedder: Any) -> list[
 # ------------------------------------------------------------------------------------ output
 def render(report: Any) -> str:
     """A report as a plain-text table."""
+    if isinstance(report, st.StreamReport):
+        return st.render(report)
     if isinstance(report, BriefReport):
         head = (
             f"briefs · {report.dataset} · {report.clusters} clusters · "
@@ -365,7 +423,12 @@ def _table(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _jsonable(report: Any) -> Any:
-    return {"kind": type(report).__name__, **dataclasses.asdict(report)}
+    extra = (
+        {"stability_changed": report.stability_changed}
+        if isinstance(report, st.StreamReport)
+        else {}
+    )
+    return {"kind": type(report).__name__, **dataclasses.asdict(report), **extra}
 
 
 if __name__ == "__main__":  # pragma: no cover

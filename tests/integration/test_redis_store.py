@@ -15,6 +15,7 @@ import redis
 from service.adapters.memory import MemoryCache, MemoryStore
 from service.adapters.redis_store import RedisCache, RedisStore, connect
 from service.domain.errors import UnavailableError
+from service.domain.lineage import MAX_EVENTS_PER_STORY, StoryEvent
 from service.domain.models import Article, ChangeSet, Paragraph, Snapshot, Story, TextRecord
 from service.domain.ports import Cache, Store
 
@@ -193,6 +194,36 @@ async def test_redirects_remove_the_merged_story(backend: Backend) -> None:
     assert len(got.articles["a1"].paragraphs) == 1
     assert got.articles["a2"].story_id == "s2"  # readers follow the redirect
     assert set(got.texts) == {1, 2, 3, 4}
+
+
+def events(first: int, count: int, story: str = "s1") -> tuple[StoryEvent, ...]:
+    return tuple(
+        StoryEvent(first + i, story, "joined", 1_700_000_000.0 + i, "shared", (f"a{i}",))
+        for i in range(count)
+    )
+
+
+async def test_history_round_trip_keeps_order_and_is_capped(backend: Backend) -> None:
+    titled = dataclasses.replace(first_change().stories[0], title="Title 1", title_article_id="a1")
+    head = (
+        StoryEvent(1, "s1", "created", 10.0, "new", ("a1",), None, "Title 1"),
+        StoryEvent(2, "s2", "created", 11.0, "new", ("a2",)),
+    )
+    await backend.store.commit(dataclasses.replace(first_change(), stories=(titled,), events=head))
+    merged = (
+        StoryEvent(3, "s2", "merged_into", 12.0, "shared", ("a2",), "s1"),
+        StoryEvent(4, "s1", "merged_from", 12.0, "shared", ("a2",), "s2"),
+    )
+    await backend.store.commit(dataclasses.replace(merge_change(), events=merged))
+    got = await (await backend.reopen()).load()
+    assert sorted(got.events, key=lambda e: e.event_id) == [*head, *merged]
+    assert {s.story_id: s for s in got.stories}["s1"].version == 3
+    # Each story id keeps its newest MAX_EVENTS_PER_STORY events, oldest of them first.
+    many = events(10, MAX_EVENTS_PER_STORY + 5)
+    await backend.store.commit(ChangeSet(events=many[:7]))
+    await backend.store.commit(ChangeSet(events=many[7:]))
+    kept = [e for e in (await (await backend.reopen()).load()).events if e.story_id == "s1"]
+    assert kept == list(many[5:])
 
 
 async def test_load_vectors_returns_only_existing_ids(backend: Backend) -> None:
