@@ -112,6 +112,9 @@ _JOINERS: Final = frozenset({_ZWNJ, _ZWJ})
 _CANDIDATES: Final = re.compile(
     "[\x00-\x08\x0a-\x1f\x7f-\x9f" + "".join(sorted(INVISIBLE | _JOINERS)) + "]"
 )
+_CONTROLS: Final = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_MAX_ROUNDS: Final = 4
+
 # A character reference with its semicolon: decimal, hexadecimal or named. Legacy references
 # without a semicolon ("&amp", "&copy") are left as typed: in plain text "&para" is more likely
 # a word after an ampersand than an escaped pilcrow.
@@ -154,7 +157,16 @@ def _decode(text: str) -> str:
         text = _REFERENCE.sub(lambda m: html.unescape(m.group()), text)
     # Line breaks ftfy would delete as controls (VT, FF, file/group/record separators) are
     # paragraph breaks for ``str.splitlines``; keep them as such.
-    return fix_text(text.translate(_BREAKS), _FTFY)
+    text = text.translate(_BREAKS)
+    # ftfy, then the controls it keeps removed, until nothing changes: a removed control can
+    # expose mojibake that the control had hidden ("\x9dÎ\x91"). Clean text takes one round;
+    # no input seen needed more than two, the cap bounds the work regardless.
+    for _ in range(_MAX_ROUNDS):
+        fixed = _CONTROLS.sub("", fix_text(text, _FTFY))
+        if fixed == text:
+            break
+        text = fixed
+    return text
 
 
 def _clean_line(line: str) -> str:
