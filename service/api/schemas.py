@@ -53,6 +53,7 @@ class ArticleAccepted(msgspec.Struct):
     embedded_paragraphs: int
     merged_story_ids: list[str]
     story_reason: str
+    canonical_url: str
 
 
 class ItemError(msgspec.Struct):
@@ -273,6 +274,7 @@ def accepted(outcome: Outcome) -> ArticleAccepted:
         embedded_paragraphs=outcome.embedded,
         merged_story_ids=list(outcome.merged_story_ids),
         story_reason=outcome.reason,
+        canonical_url=outcome.canonical_url,
     )
 
 
