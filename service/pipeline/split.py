@@ -128,6 +128,35 @@ DEFAULT_NUMERIC_ABBREVIATIONS: Final[tuple[str, ...]] = (
     "Ex.", "Pt.", "p.", "pp.",
 )  # fmt: skip
 
+# Clock abbreviations: a sentence that sentencex ends after one of these continues when the next
+# word says which day or clock the time is on ("at 2:30 a.m. Sunday outside a bar", "at 9 a.m.
+# Eastern time", "8 p.m. EST"); before any other capitalised word ("at 9 a.m. The crowd ...")
+# the cut stands.
+_CLOCK_ABBREVIATIONS: Final = frozenset({"a.m.", "p.m.", "A.M.", "P.M."})
+# Words that continue a time after "a.m."/"p.m.": weekdays and months (full and AP-abbreviated),
+# "Eastern"/"Central"/"Mountain"/"Pacific"/"Atlantic"/"Alaska"/"Hawaii"/"Greenwich" (US and UK
+# clock names), "Local" and "Midnight"/"Noon" in headline case, and the time-zone
+# abbreviations in news use (US, Europe, Asia-Pacific, Africa, Russia).
+DEFAULT_TIME_CONTINUATIONS: Final[tuple[str, ...]] = (
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Mon.", "Tue.", "Tues.", "Wed.", "Thu.", "Thurs.", "Fri.", "Sat.", "Sun.",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Jan.", "Feb.", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+    "Eastern", "Central", "Mountain", "Pacific", "Atlantic", "Alaska", "Hawaii", "Greenwich",
+    "Local", "Midnight", "Noon",
+    "ET", "EST", "EDT", "CT", "CST", "CDT", "MT", "MST", "MDT", "PT", "PST", "PDT", "AKST",
+    "AKDT", "HST", "AST", "ADT", "NST", "NDT", "GMT", "UTC", "BST", "IST", "WET", "WEST", "CET",
+    "CEST", "EET", "EEST", "MSK", "GST", "PKT", "JST", "KST", "HKT", "SGT", "WIB", "AEST",
+    "AEDT", "ACST", "AWST", "NZST", "NZDT", "SAST", "EAT", "WAT", "CAT", "ART", "BRT",
+)  # fmt: skip
+# Month abbreviations that, before a capitalised word (not a digit), end a sentence: AP style
+# abbreviates a month only before a date ("Sept. 3"), so "in Sept. Lawmakers said" is two
+# sentences that sentencex (which never cuts after a known abbreviation) leaves as one.
+DEFAULT_MONTH_ABBREVIATIONS: Final[tuple[str, ...]] = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "Jun.", "Jul.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.",
+    "Dec.",
+)  # fmt: skip
+
 # Characters that may stand before a word (opening quotes/brackets) or after a sentence's final
 # punctuation (closing quotes/brackets) without changing what the word or sentence is.
 _OPENERS: Final = "\"'“‘«‹([{¿¡"
@@ -173,6 +202,10 @@ class SplitConfig:
             dropped the article).
         language: ISO 639 code passed to ``sentencex.segment`` (which falls back along its
             language chain for codes it lacks).
+        time_continuations: words after "a.m."/"p.m." that continue the sentence (weekdays,
+            months, clock names, time zones). Defaults: :data:`DEFAULT_TIME_CONTINUATIONS`.
+        month_abbreviations: abbreviated months after which a capitalised word starts a new
+            sentence. Defaults: :data:`DEFAULT_MONTH_ABBREVIATIONS`.
 
     Raises:
         ValueError: a count is not positive, ``target_chunk_words > max_paragraph_words``, or a
@@ -190,6 +223,8 @@ class SplitConfig:
     max_byline_words: int = 12
     max_boilerplate_words: int = 60
     language: str = "en"
+    time_continuations: tuple[str, ...] = DEFAULT_TIME_CONTINUATIONS
+    month_abbreviations: tuple[str, ...] = DEFAULT_MONTH_ABBREVIATIONS
 
     def __post_init__(self) -> None:
         for name in (
@@ -237,6 +272,8 @@ class _Compiled:
     boilerplate: re.Pattern[str] | None
     titles: frozenset[str]
     numeric: frozenset[str]
+    times: frozenset[str]
+    month_cut: re.Pattern[str] | None
 
 
 @functools.lru_cache(maxsize=32)
@@ -246,10 +283,15 @@ def _compile(config: SplitConfig) -> _Compiled:
     boilerplate = (
         re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
     )
+    months = "|".join(re.escape(m) for m in config.month_abbreviations)
     return _Compiled(
         boilerplate=boilerplate,
         titles=frozenset(config.title_abbreviations),
         numeric=frozenset(config.numeric_abbreviations),
+        times=frozenset(config.time_continuations),
+        # A month abbreviation as a whole word, a space, then a capitalised word that is not
+        # itself a month or weekday ("in Sept. Lawmakers"); the cut goes before the space.
+        month_cut=re.compile(rf"(?<![\w.])(?:{months})(?= [\"“‘(]?[A-Z][a-z])") if months else None,
     )
 
 
@@ -329,7 +371,32 @@ def _should_merge(previous: str, following: str, compiled: _Compiled) -> bool:
     first = _first_word(following)
     if first[:1].islower() and not any(ch.isupper() for ch in first):
         return True  # "... 10 a.m." + "on Monday": a sentence never starts in lowercase
+    if last in _CLOCK_ABBREVIATIONS and _continues_time(first, compiled):
+        return True  # "at 2:30 a.m." + "Sunday outside a bar", "9 a.m." + "Eastern time"
     return last in compiled.numeric and first[:1].isdigit()
+
+
+def _continues_time(word: str, compiled: _Compiled) -> bool:
+    """Whether ``word`` (as written, or less trailing punctuation) is a time continuation."""
+    return word in compiled.times or word.rstrip(",;:.!?\"'”’)") in compiled.times
+
+
+def _cut_after_months(piece: str, compiled: _Compiled) -> list[str]:
+    """Cut ``piece`` after an abbreviated month followed by a capitalised word ("in Sept.
+    Lawmakers said" -> "in Sept." + "Lawmakers said"), unless that word continues a date
+    (a weekday or month name, as in "Sept. Monday" never occurs but "Jan. March" lists do)."""
+    if compiled.month_cut is None:
+        return [piece]
+    out: list[str] = []
+    start = 0
+    for match in compiled.month_cut.finditer(piece):
+        following = _first_word(piece[match.end() + 1 :])
+        if _continues_time(following, compiled):
+            continue
+        out.append(piece[start : match.end()])
+        start = match.end() + 1
+    out.append(piece[start:])
+    return [p for p in out if p]
 
 
 def split_sentences(text: str, config: SplitConfig = SplitConfig()) -> tuple[str, ...]:
@@ -346,7 +413,15 @@ def split_sentences(text: str, config: SplitConfig = SplitConfig()) -> tuple[str
     * the next segment's first word is all lowercase ("Jr." + "said hi.", "a.m." + "on
       Monday"); words with inner capitals ("iPhone", "eBay") may start a sentence;
     * the segment ends with a numeric abbreviation (``config.numeric_abbreviations``: "No.",
-      "Sept.", "Approx.") and the next segment starts with a digit.
+      "Sept.", "Approx.") and the next segment starts with a digit;
+    * the segment ends with "a.m."/"p.m." and the next segment's first word continues the time
+      (``config.time_continuations``: "at 2:30 a.m. Sunday outside a bar", "9 a.m. Eastern
+      time", "8 p.m. EST").
+
+    Then one cut sentencex never makes is added: after an abbreviated month
+    (``config.month_abbreviations``) followed by a capitalised word that is not a weekday, month
+    or clock word ("The budget passed in Sept. Lawmakers said ..." is two sentences; "Sept. 3"
+    is not cut).
 
     Known limits: "on Elm St." ending a sentence before a capitalised word is kept as a sentence
     end, but "St." after a lowercase word is always Saint; "Jr." before a capitalised word is
@@ -382,7 +457,7 @@ def split_sentences(text: str, config: SplitConfig = SplitConfig()) -> tuple[str
         else:
             pieces.append(stripped)
         cut_at_space = segment[-1:].isspace()
-    return tuple(pieces)
+    return tuple(cut for piece in pieces for cut in _cut_after_months(piece, compiled))
 
 
 def chunk_sentences(
