@@ -17,11 +17,17 @@ The pipeline stage every article goes through first. It turns the raw body a cli
    * web boilerplate: the whole line matches one of :attr:`SplitConfig.boilerplate_patterns`
      (case-insensitive, ``re.fullmatch``);
    * a byline (see :func:`is_byline`): ``"By JOHN SMITH, Associated Press"``;
+   * page furniture of a known shape (:func:`service.pipeline.boilerplate.classify_line`):
+     related-link teasers, bylines, photo captions and credits, newsletter and social prompts,
+     funding, correction and editor's notes, headlines and list items, copyright lines;
    * too short: fewer than :attr:`SplitConfig.min_paragraph_words` words, *unless* it reads as a
      sentence: it ends with ``.``, ``!`` or ``?`` (optionally followed by closing quotes or
      brackets) and has at least :attr:`SplitConfig.min_sentence_words` words. Section headers,
      kickers and captions ("World News", "WATCH LIVE") carry no final punctuation, while a short
      news sentence ("Nobody was hurt.") does.
+   A kept line loses a trailing "Read more" link, and any of its sentences that is furniture
+   (:func:`service.pipeline.boilerplate.classify_sentence`, or a boilerplate pattern) is cut
+   out, the sentences between such cuts forming separate runs.
 3. **Sentences** of each kept line come from ``sentencex`` (Wikimedia's rule-based segmenter,
    https://github.com/wikimedia/sentencex), then :func:`split_sentences` repairs the splits it
    makes that never end a sentence in news copy (see there).
@@ -55,6 +61,14 @@ from dataclasses import dataclass
 from typing import Final
 
 import sentencex
+
+from service.pipeline.boilerplate import (
+    BoilerplateConfig,
+    Kind,
+    classify_line,
+    classify_sentence,
+    trim_read_more,
+)
 
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",
@@ -206,6 +220,12 @@ class SplitConfig:
             months, clock names, time zones). Defaults: :data:`DEFAULT_TIME_CONTINUATIONS`.
         month_abbreviations: abbreviated months after which a capitalised word starts a new
             sentence. Defaults: :data:`DEFAULT_MONTH_ABBREVIATIONS`.
+        drop_non_news: drop the paragraphs and sentences that
+            :mod:`service.pipeline.boilerplate` classifies as page furniture (teasers,
+            bylines, captions, prompts, funding and correction notes, headings, copyright) and
+            trim "Read more" tails. On by default; off reproduces the pattern-only filters.
+        max_heading_words: a Latin-script line without terminal punctuation and at most this
+            many words is a heading (:attr:`BoilerplateConfig.max_heading_words`).
 
     Raises:
         ValueError: a count is not positive, ``target_chunk_words > max_paragraph_words``, or a
@@ -225,6 +245,8 @@ class SplitConfig:
     language: str = "en"
     time_continuations: tuple[str, ...] = DEFAULT_TIME_CONTINUATIONS
     month_abbreviations: tuple[str, ...] = DEFAULT_MONTH_ABBREVIATIONS
+    drop_non_news: bool = True
+    max_heading_words: int = 16
 
     def __post_init__(self) -> None:
         for name in (
@@ -235,6 +257,7 @@ class SplitConfig:
             "max_paragraphs",
             "max_byline_words",
             "max_boilerplate_words",
+            "max_heading_words",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"SplitConfig.{name} must be positive")
@@ -274,6 +297,7 @@ class _Compiled:
     numeric: frozenset[str]
     times: frozenset[str]
     month_cut: re.Pattern[str] | None
+    furniture: BoilerplateConfig
 
 
 @functools.lru_cache(maxsize=32)
@@ -291,6 +315,10 @@ def _compile(config: SplitConfig) -> _Compiled:
         times=frozenset(config.time_continuations),
         # A month abbreviation as a whole word, a space, then a capitalised word that is not
         # itself a month or weekday ("in Sept. Lawmakers"); the cut goes before the space.
+        furniture=BoilerplateConfig(
+            max_heading_words=config.max_heading_words,
+            max_furniture_words=config.max_boilerplate_words,
+        ),
         month_cut=re.compile(rf"(?<![\w.])(?:{months})(?= [\"“‘(]?[A-Z][a-z])") if months else None,
     )
 
@@ -519,21 +547,30 @@ def _is_boilerplate(text: str, compiled: _Compiled) -> bool:
     return compiled.boilerplate is not None and compiled.boilerplate.fullmatch(text) is not None
 
 
+def _is_furniture_sentence(sentence: str, config: SplitConfig, compiled: _Compiled) -> bool:
+    """Whether one sentence of a kept line is page furniture (a pattern or a known shape)."""
+    if _is_boilerplate(sentence, compiled):
+        return True
+    return config.drop_non_news and classify_sentence(sentence) is not Kind.NEWS
+
+
 def _runs(line: str, config: SplitConfig, compiled: _Compiled) -> Iterator[tuple[str, ...]]:
     """The kept runs of consecutive sentences of one line (steps 2-3 of the module docstring).
 
-    A line of at most ``max_boilerplate_words`` words is one run, or none when a line filter
-    drops it. A longer line (a body posted without newlines) is never dropped whole: its
-    boilerplate *sentences* (a caption or credit run into the text) are cut out, and the
-    sentences between them form separate runs, so each run is still a substring of the line.
+    A line of at most ``max_boilerplate_words`` words is dropped whole when a line filter
+    matches. Otherwise its "Read more" tail is trimmed and its furniture *sentences* (a caption,
+    credit, prompt or note run into the text) are cut out; the sentences between them form
+    separate runs, so each run is still a substring of the line.
     """
-    if count_words(line) <= config.max_boilerplate_words:
-        if _keep_line(line, config, compiled):
-            yield split_sentences(line, config)
+    if count_words(line) <= config.max_boilerplate_words and not _keep_line(
+        line, config, compiled
+    ):
         return
+    if config.drop_non_news:
+        line = trim_read_more(line)
     run: list[str] = []
     for sentence in split_sentences(line, config):
-        if _is_boilerplate(sentence, compiled):
+        if _is_furniture_sentence(sentence, config, compiled):
             if run:
                 yield tuple(run)
             run = []
@@ -550,6 +587,8 @@ def _keep_line(line: str, config: SplitConfig, compiled: _Compiled) -> bool:
     if _is_boilerplate(line, compiled):
         return False
     if is_byline(line, config.max_byline_words):
+        return False
+    if config.drop_non_news and classify_line(line, compiled.furniture) is not Kind.NEWS:
         return False
     words = count_words(line)
     if words < config.min_paragraph_words:
@@ -589,5 +628,4 @@ def split_article(text: str, config: SplitConfig = SplitConfig()) -> tuple[Split
                 result.append(SplitParagraph(position=len(result), text=paragraph, sentences=group))
                 if len(result) >= config.max_paragraphs:
                     return tuple(result)
-    return tuple(result)
     return tuple(result)
