@@ -112,6 +112,9 @@ class BoilerplateConfig:
 
 
 _I = re.IGNORECASE
+# classify_sentence has no config: a sentence opening with a teaser label is a teaser up to the
+# default BoilerplateConfig.max_teaser_words.
+_MAX_TEASER_SENTENCE_WORDS: Final = 30
 
 # --- teasers ----------------------------------------------------------------------------------
 # A teaser label, then a separator (":", "|", "»", a dash), at the start of a short line.
@@ -431,6 +434,8 @@ def classify_sentence(sentence: str) -> Kind:
     if _ENDS_WITH_CREDIT.fullmatch(text) or _CREDIT_LABEL.fullmatch(text):
         return Kind.CAPTION
     if _READ_MORE_TAIL.fullmatch(text) or _TEASER_ALONE.fullmatch(text):
+        return Kind.TEASER
+    if _TEASER_LABEL.match(text) and len(text.split()) <= _MAX_TEASER_SENTENCE_WORDS:
         return Kind.TEASER
     return Kind.NEWS
 
