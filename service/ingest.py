@@ -175,7 +175,8 @@ def plan(
         return ChangeSet(), _outcome(world, existing, "unchanged", 0, (), "unchanged", {})
     if existing is None:
         # The same outlet posting the same body under another URL is the same article.
-        copy_id = world.by_content.get(content_key(world, source.outlet, prepared.fingerprints))
+        key = content_key(world, source.outlet, prepared.fingerprints)
+        copy_id = world.by_content.get(key) if key is not None else None
         copy = world.articles.get(copy_id) if copy_id else None
         if copy is not None:
             return ChangeSet(), _outcome(world, copy, "unchanged", 0, (), "unchanged", {})

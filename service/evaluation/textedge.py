@@ -144,7 +144,9 @@ def score_lines(
     for line in lines:
         predicted_news = is_news(line)
         gold_news = line.label == "news"
-        counts[("t" if predicted_news == gold_news else "f") + ("n" if predicted_news else "p")] += 1
+        counts[
+            ("t" if predicted_news == gold_news else "f") + ("n" if predicted_news else "p")
+        ] += 1
         if predicted_news != gold_news:
             missed.append(line)
         if gold_news and line.language not in _LATIN_LANGUAGES:
@@ -213,14 +215,14 @@ _JUSTEXT_LANGUAGES = {
 
 
 def _justext_is_news() -> Callable[[LabelledLine], bool] | None:  # pragma: no cover
-    """jusText on one ``<p>`` per line with the line's stoplist, if jusText is installed.
+    """Run jusText on one ``<p>`` per line with the line's stoplist, if it is installed.
 
     Its defaults (length_low 70 characters) call every single line "short", i.e. boilerplate;
     the lengths and stop-word densities used (10-40 characters, 0.10-0.20) were the best of
     four settings on the dev lines.
     """
     try:
-        import justext  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
+        import justext  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return None
     available = set(justext.get_stoplists())
@@ -236,6 +238,20 @@ def _justext_is_news() -> Callable[[LabelledLine], bool] | None:  # pragma: no c
         return any(p.class_type in {"good", "near-good"} for p in paragraphs)
 
     return is_news
+
+
+def _pysbd_splitter() -> Callable[[str], Sequence[str]] | None:  # pragma: no cover
+    """Python Sentence Boundary Disambiguation (Sadvilkar & Neumann 2020), if installed."""
+    try:
+        import pysbd  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+
+    def split(paragraph: str) -> tuple[str, ...]:
+        return _stripped(segmenter.segment(paragraph))
+
+    return split
 
 
 def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - printing
@@ -262,19 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - printi
                 f"precision={theirs.precision:.3f} recall={theirs.recall:.3f}"
             )
     config = SplitConfig()
+    pysbd_split = _pysbd_splitter()
     for part in ("dev", "test"):
         cases = load_sentence_cases(args.data / f"sentences_{part}.txt")
         splitters: dict[str, Callable[[str], Sequence[str]]] = {
             "sentencex alone": lambda p: _stripped(sentencex.segment("en", p)),
             "wiredesk split_sentences": lambda p: split_sentences(p, config),
         }
-        try:
-            import pysbd  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
-
-            segmenter = pysbd.Segmenter(language="en", clean=False)
-            splitters["pysbd"] = lambda p: _stripped(segmenter.segment(p))
-        except ImportError:
-            pass
+        if pysbd_split is not None:
+            splitters["pysbd"] = pysbd_split
         for name, split in splitters.items():
             s = score_splitter(cases, split)
             print(

@@ -48,6 +48,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -123,7 +124,7 @@ _TEASER_LABEL: Final = re.compile(
     r"read (?:also|more|next|this)|also read|see also|also see|more on this(?: story)?|"
     r"related(?: (?:article|story|stories|coverage|content|links?|reading|video|topics?|news))?|"
     r"recommended(?: (?:reading|stories|for you))?|more|further reading|watch(?: live| now)?|"
-    r"videos?|photos?|pictures|in pictures|gallery|slideshow|listen|podcast|explainer|opinion|"
+    r"videos?|photos|pictures|in pictures|gallery|slideshow|listen|podcast|explainer|opinion|"
     r"analysis|don['’]t miss|must read|you may also like|you might also like|top stories|"
     r"most read|trending(?: now)?|editor['’]s picks?|also on [\w'’ .&-]{1,40}|full list|"
     r"timeline|live updates|latest|"
@@ -158,7 +159,7 @@ _BYLINE_START: Final = re.compile(
     r"(?: and (?:reporting|writing|editing|research))?\s+by\b",
     _I,
 )
-_BYLINE_BY: Final = re.compile(r"\W*by\s+(?:[A-Z][\w'’.-]*|[A-Z]{2,})", 0)
+_BYLINE_BY: Final = re.compile(r"\W*(?i:by)\s+[A-Z]")
 _CONTRIBUTED: Final = re.compile(
     r".*\bcontributed(?: reporting| to (?:this|the) (?:report|story|article|coverage)|"
     r" reporting (?:to|for) this (?:report|story|article))?\W*",
@@ -182,7 +183,7 @@ _CREDIT_PAREN: Final = (
 )
 _ENDS_WITH_CREDIT: Final = re.compile(rf".*{_CREDIT_PAREN}(?:\s*{_CREDIT_PAREN})*\W*", _I)
 _CREDIT_LABEL: Final = re.compile(
-    r"\W*(?:photo(?:graph)?s?|image|picture|pic|credit|photo credit|image credit|source|"
+    r"\W*(?:photo(?:graph)?|image|picture|pic|credit|photo credit|image credit|source|"
     r"illustration|file photo|video)\s*(?::|/)\s*\S.*",
     _I,
 )
@@ -277,9 +278,14 @@ _BARE_DATELINE: Final = re.compile(
     r"\((?:[A-Z][A-Za-z.&'’]*)(?: [A-Z][A-Za-z.&'’]*){0,3}\)\s*(?:(?:--|—|–)\s*|[-_:]\s+)?"
     r"(?=[\"“‘'A-Z0-9À-ÖØ-Þ])"
 )
+_AGENCY: Final = r"\([A-Z][A-Za-z.&'’ ]{0,30}\)"
+_PLACE: Final = rf"{_PLACE_WORD}(?: {_PLACE_WORD}){{0,3}}(?:, [\w. ]{{1,30}})?"
+# A dateline with nothing after it: a place with an agency and/or a separator, or an agency
+# alone ("WASHINGTON (AP) —", "LONDON (Reuters) -", "(CNN) —"); a bare all-capitals line
+# ("BREAKING NEWS") is a heading, not a dateline.
 _DATELINE_ALONE: Final = re.compile(
-    rf"\W*(?:{_PLACE_WORD}(?: {_PLACE_WORD}){{0,3}}(?:, [\w. ]{{1,30}})?\s*"
-    r"(?:\([A-Za-z.&'’ ]{1,30}\))?|\([A-Z][A-Za-z.&'’ ]{0,30}\))\s*(?:--|—|–|_|-|:)?\s*"
+    rf"\W*(?:{_PLACE}\s*(?:{_AGENCY}\s*)?(?:--|—|–|_|-|:)|{_PLACE}\s*{_AGENCY}|"
+    rf"{_AGENCY}\s*(?:--|—|–|_|-|:)?)\s*"
 )
 
 # Terminal punctuation of a sentence in the scripts that mark sentence ends, and the closing
@@ -398,11 +404,52 @@ def _ends_like_sentence(text: str) -> bool:
     return text.rstrip().rstrip(_CLOSERS).endswith(tuple(_TERMINALS))
 
 
+def _is_note(text: str) -> bool:
+    """ "Correction: ...", "Editor's note: ...", "Update: This story ...", "An earlier version
+    of this story ...", "This article was amended ..."."""
+    if _NOTE_LABEL.match(text) and (not _NOTE_UPDATE_LABEL.match(text) or _NOTE_TEXT.search(text)):
+        return True
+    return _NOTE_TEXT.match(text.lstrip("\"'“‘([ ")) is not None
+
+
+def _is_byline_sentence(text: str) -> bool:
+    """ "Reporting by ...; Editing by ...", "Contact the author ...", "... contributed to this
+    report."."""
+    if _BYLINE_START.match(text) or _CONTACT.match(text):
+        return True
+    if text.rstrip(".").endswith(("contributed to this report", "contributed reporting")):
+        return True
+    return bool(_CONTRIBUTED.fullmatch(text)) and " contributed" in text and len(text.split()) <= 30
+
+
+def _is_teaser_sentence(text: str) -> bool:
+    if _READ_MORE_TAIL.fullmatch(text) or _TEASER_ALONE.fullmatch(text):
+        return True
+    return bool(_TEASER_LABEL.match(text)) and len(text.split()) <= _MAX_TEASER_SENTENCE_WORDS
+
+
+# classify_sentence's rules, first match wins.
+_SENTENCE_RULES: Final[tuple[tuple[Kind, Callable[[str], bool]], ...]] = (
+    (Kind.SYMBOLS, lambda t: not any(ch.isalnum() for ch in t)),
+    (Kind.FUNDING, lambda t: _FUNDING.search(t) is not None),
+    (Kind.NOTE, _is_note),
+    (Kind.BYLINE, _is_byline_sentence),
+    (Kind.PROMPT, lambda t: _PROMPT.match(t) is not None),
+    (Kind.COPYRIGHT, lambda t: _COPYRIGHT.match(t) is not None),
+    (Kind.CAPTION, lambda t: bool(_ENDS_WITH_CREDIT.fullmatch(t) or _CREDIT_LABEL.fullmatch(t))),
+    (Kind.TEASER, _is_teaser_sentence),
+)
+
+
 def classify_sentence(sentence: str) -> Kind:
     """The kind of one sentence inside a paragraph (the phrase rules only).
 
-    The shape rules (no terminal punctuation, short line) are not applied: a sentence is
-    judged by what it says, so a paragraph's news sentences are never dropped for their form.
+    Rules, first match wins: no letter or digit; a funding note; a correction or editor's
+    note; a byline or "contributed to this report"; a newsletter, social, app, tip or
+    advertising prompt; a copyright line; a photo credit; a teaser ("Read more", a teaser
+    label). The shape rules (no terminal punctuation, short line) are not applied: a sentence
+    is judged by what it says, so a paragraph's news sentences are never dropped for their
+    form.
 
     Args:
         sentence: one sentence, whitespace-collapsed.
@@ -411,33 +458,38 @@ def classify_sentence(sentence: str) -> Kind:
         Its :class:`Kind`; :attr:`Kind.NEWS` when no rule matches.
     """
     text = sentence.strip()
-    if not any(ch.isalnum() for ch in text):
-        return Kind.SYMBOLS
-    if _FUNDING.search(text):
-        return Kind.FUNDING
-    if _NOTE_LABEL.match(text) and (
-        not _NOTE_UPDATE_LABEL.match(text) or _NOTE_TEXT.search(text)
+    return next((kind for kind, rule in _SENTENCE_RULES if rule(text)), Kind.NEWS)
+
+
+_LineRule = Callable[[str, int, BoilerplateConfig], bool]
+# classify_line's whole-line rules, first match wins: (kind, rule(text, words, config)).
+_LINE_RULES: Final[tuple[tuple[Kind, _LineRule], ...]] = (
+    (Kind.SYMBOLS, lambda t, _n, _c: not any(ch.isalnum() for ch in t)),
+    (Kind.LINK, lambda t, _n, _c: _LINK.fullmatch(t) is not None),
+    (Kind.DATELINE, lambda t, _n, _c: _DATELINE_ALONE.fullmatch(t) is not None),
+    (Kind.TEASER, lambda t, _n, _c: _BRACKETED.fullmatch(t) is not None),
+    (Kind.TEASER, lambda t, n, c: n <= c.max_teaser_words and _TEASER_LABEL.match(t) is not None),
+    (Kind.TEASER, lambda t, _n, _c: _TEASER_ALONE.fullmatch(t) is not None),
+    (Kind.CAPTION, lambda t, _n, _c: _SLIDE_COUNTER.fullmatch(t) is not None),
+    (Kind.BYLINE, lambda t, _n, _c: _is_byline(t)),
+    (Kind.BYLINE, lambda t, n, _c: n <= 20 and bool(_REPORTED_FROM.fullmatch(t) or _BIO.match(t))),
+)
+
+
+def _furniture_kind(text: str) -> Kind:
+    """The kind of a short line by its credit shapes, else by its first sentence."""
+    if text.startswith("(") and text.endswith(")"):
+        kind = classify_sentence(text[1:-1])
+        return kind if kind is not Kind.NEWS else Kind.CAPTION  # "( /Associated Press)"
+    if (
+        _ENDS_WITH_CREDIT.fullmatch(text)
+        or _CREDIT_LABEL.fullmatch(text)
+        or _CREDIT_TAIL.fullmatch(text)
+        or _AGENCY_CREDIT.fullmatch(text)
     ):
-        return Kind.NOTE  # "Correction: ...", "Editor's note: ...", "Update: This story ..."
-    if _NOTE_TEXT.match(text.lstrip("\"'“‘([ ")):
-        return Kind.NOTE  # "An earlier version of this story ...", "This article was amended"
-    if _BYLINE_START.match(text) or _CONTACT.match(text):
-        return Kind.BYLINE
-    if text.rstrip(".").endswith(("contributed to this report", "contributed reporting")) or (
-        _CONTRIBUTED.fullmatch(text) and " contributed" in text and len(text.split()) <= 30
-    ):
-        return Kind.BYLINE
-    if _PROMPT.match(text):
-        return Kind.PROMPT
-    if _COPYRIGHT.match(text):
-        return Kind.COPYRIGHT
-    if _ENDS_WITH_CREDIT.fullmatch(text) or _CREDIT_LABEL.fullmatch(text):
         return Kind.CAPTION
-    if _READ_MORE_TAIL.fullmatch(text) or _TEASER_ALONE.fullmatch(text):
-        return Kind.TEASER
-    if _TEASER_LABEL.match(text) and len(text.split()) <= _MAX_TEASER_SENTENCE_WORDS:
-        return Kind.TEASER
-    return Kind.NEWS
+    # Footer blocks hang together: "Chat with us in Facebook Messenger. Find out what's ...".
+    return classify_sentence(_first_sentence(text))
 
 
 def classify_line(line: str, config: BoilerplateConfig = BoilerplateConfig()) -> Kind:
@@ -447,13 +499,14 @@ def classify_line(line: str, config: BoilerplateConfig = BoilerplateConfig()) ->
     dateline with nothing after it (``DATELINE``); a line in square brackets or opening with a
     teaser label ("Read Also:", "Photos:", "Related Article:", "Lesen Sie auch:", up to
     ``max_teaser_words``) or being a teaser heading ("Read more", "Most Read") (``TEASER``); a
-    "By ..." byline of capitalised names, "X reported from Y." or a reporter's one-line bio
-    (``BYLINE``); for lines of at most ``max_furniture_words`` words, a line ending in a
-    parenthesised photo credit or a "Photo: ..." label, or consisting of one (``CAPTION``), and
-    the kind of the line's *first sentence* by :func:`classify_sentence` (footer blocks such
-    as "Chat with us in Facebook Messenger. Find out what's happening ..." hang together);
-    an all-capitals line in a cased script (:func:`is_all_caps_heading`), or a Latin-script
-    line of at most ``max_heading_words`` words without terminal punctuation (``HEADING``).
+    slideshow counter (``CAPTION``); a "By ..." byline of capitalised names, "X reported from
+    Y." or a reporter's one-line bio (``BYLINE``); for lines of at most
+    ``max_furniture_words`` words, a line ending in a parenthesised photo credit or a
+    "Photo: ..." label, or consisting of one (``CAPTION``), then the kind of the line's *first
+    sentence* by :func:`classify_sentence` (footer blocks such as "Chat with us in Facebook
+    Messenger. Find out what's happening ..." hang together); last an all-capitals line in a
+    cased script (:func:`is_all_caps_heading`), or a Latin-script line of at most
+    ``max_heading_words`` words without terminal punctuation (``HEADING``).
 
     Args:
         line: one paragraph, stripped and whitespace-collapsed.
@@ -463,41 +516,15 @@ def classify_line(line: str, config: BoilerplateConfig = BoilerplateConfig()) ->
         Its :class:`Kind`; :attr:`Kind.NEWS` when no rule matches.
     """
     text = line.strip()
-    if not any(ch.isalnum() for ch in text):
-        return Kind.SYMBOLS
     words = len(text.split())
-    if _LINK.fullmatch(text):
-        return Kind.LINK
-    if _DATELINE_ALONE.fullmatch(text):
-        return Kind.DATELINE
-    if _BRACKETED.fullmatch(text):
-        return Kind.TEASER
-    if (words <= config.max_teaser_words and _TEASER_LABEL.match(text)) or _TEASER_ALONE.fullmatch(
-        text
-    ):
-        return Kind.TEASER
-    if _SLIDE_COUNTER.fullmatch(text):
-        return Kind.CAPTION
-    if _is_byline(text) or (words <= 20 and (_REPORTED_FROM.fullmatch(text) or _BIO.match(text))):
-        return Kind.BYLINE
+    for kind, rule in _LINE_RULES:
+        if rule(text, words, config):
+            return kind
     if words <= config.max_furniture_words:
-        if text.startswith("(") and text.endswith(")"):
-            inner = text[1:-1].strip()
-            kind = classify_sentence(inner)
-            return kind if kind is not Kind.NEWS else Kind.CAPTION
-        if (
-            _ENDS_WITH_CREDIT.fullmatch(text)
-            or _CREDIT_LABEL.fullmatch(text)
-            or _CREDIT_TAIL.fullmatch(text)
-            or _AGENCY_CREDIT.fullmatch(text)
-        ):
-            return Kind.CAPTION
-        kind = classify_sentence(_first_sentence(text))
+        kind = _furniture_kind(text)
         if kind is not Kind.NEWS:
             return kind
-    if is_all_caps_heading(text):
-        return Kind.HEADING
-    if (
+    if is_all_caps_heading(text) or (
         words <= config.max_heading_words
         and not _ends_like_sentence(text)
         and dominant_script(text) in _HEADING_SCRIPTS

@@ -1,4 +1,4 @@
-"""Text normalised once, at the edge of the pipeline (pure, no I/O).
+r"""Text normalised once, at the edge of the pipeline (pure, no I/O).
 
 Every article field a reader sees (body, title, outlet) passes through here before it is split,
 fingerprinted, stored or shown, so that "Harlan &amp; Finch" from one outlet and "Harlan & Finch"
@@ -17,7 +17,7 @@ Steps of :func:`normalise_line`, in order:
 2. **Mojibake and control characters**, with ftfy (https://github.com/rspeer/python-ftfy,
    Speer 2019), the kept library for "text that was decoded with the wrong codec": UTF-8 read as
    Windows-1252 (``"donâ€™t"`` -> ``"don’t"``), C1 controls that are really Windows-1252
-   punctuation (``"\\x92"`` -> ``"’"``, and U+0085 -> ``"…"``: in news feeds it is a
+   punctuation (``"\x92"`` -> ``"’"``, and U+0085 -> ``"…"``: in news feeds it is a
    mis-decoded ellipsis far more often than a "next line"), the other C0/C1 control characters
    including NUL removed (VT, FF and U+001C-U+001E are read as line breaks first),
    terminal escapes removed, a byte-order mark removed, surrogate pairs fixed. Its other fixes
@@ -43,9 +43,9 @@ Steps of :func:`normalise_line`, in order:
    becomes one ASCII space, and the ends are stripped.
 
 :func:`normalise_text` (article bodies) applies the same steps but keeps **paragraph breaks**:
-every line break (``\\r\\n``, ``\\r``, ``\\n``, VT, FF, U+001C-U+001E, U+2028, U+2029: the
+every line break (``\r\n``, ``\r``, ``\n``, VT, FF, U+001C-U+001E, U+2028, U+2029: the
 ``str.splitlines`` set) ends a paragraph, each line is normalised by steps 3-6, empty lines are
-dropped, and the lines are joined with ``"\\n"``. So a trailing newline or a blank line between
+dropped, and the lines are joined with ``"\n"``. So a trailing newline or a blank line between
 paragraphs is no change at all.
 
 Speed: about 0.05 ms per 1,000 characters on one core (ftfy's fast path dominates).
@@ -192,13 +192,13 @@ def normalise_line(text: str) -> str:
 
 
 def normalise_text(text: str) -> str:
-    """An article body normalised: steps 1-6 per paragraph, paragraphs joined by ``"\\n"``.
+    r"""An article body normalised: steps 1-6 per paragraph, paragraphs joined by ``"\n"``.
 
     Args:
         text: the body as posted; any ``str.splitlines`` line break separates paragraphs.
 
     Returns:
-        The non-empty normalised lines joined with ``"\\n"`` (no leading, trailing or doubled
+        The non-empty normalised lines joined with ``"\n"`` (no leading, trailing or doubled
         line breaks); ``""`` when nothing visible is left.
     """
     lines = (_clean_line(line) for line in _decode(text).splitlines())

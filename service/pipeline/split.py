@@ -410,9 +410,11 @@ def _continues_time(word: str, compiled: _Compiled) -> bool:
 
 
 def _cut_after_months(piece: str, compiled: _Compiled) -> list[str]:
-    """Cut ``piece`` after an abbreviated month followed by a capitalised word ("in Sept.
-    Lawmakers said" -> "in Sept." + "Lawmakers said"), unless that word continues a date
-    (a weekday or month name, as in "Sept. Monday" never occurs but "Jan. March" lists do)."""
+    """Cut ``piece`` after an abbreviated month followed by a capitalised word.
+
+    "in Sept. Lawmakers said" -> "in Sept." + "Lawmakers said"; not when that word is itself a
+    time continuation (a weekday, month or clock word, as in a list "Jan. March").
+    """
     if compiled.month_cut is None:
         return [piece]
     out: list[str] = []
@@ -562,9 +564,7 @@ def _runs(line: str, config: SplitConfig, compiled: _Compiled) -> Iterator[tuple
     credit, prompt or note run into the text) are cut out; the sentences between them form
     separate runs, so each run is still a substring of the line.
     """
-    if count_words(line) <= config.max_boilerplate_words and not _keep_line(
-        line, config, compiled
-    ):
+    if count_words(line) <= config.max_boilerplate_words and not _keep_line(line, config, compiled):
         return
     if config.drop_non_news:
         line = trim_read_more(line)

@@ -9,8 +9,9 @@ on DUC newswire.
 
 0. **Datelines.** The first sentence of any paragraph loses a leading wire dateline
    ("WASHINGTON (AP) --", "SANTA ROSA, Calif. _", "TOKYO/SEOUL (Reuters) -", "(CNN) —"; see
-   :func:`service.pipeline.boilerplate.dateline_end`): it is metadata, it spends the word budget, and without it
-   the wire original and a reprint that dropped it are the same sentence. Nothing else is ever
+   :func:`service.pipeline.boilerplate.dateline_end`): it is metadata, it spends the word
+   budget, and without it the wire original and a reprint that dropped it are the same
+   sentence. Nothing else is ever
    removed from a sentence.
 1. **Group copies.** Sentences are tokenised (casefold, punctuation stripped). Identical token
    sequences are grouped through a dictionary; near-identical ones through an *exact* all-pairs

@@ -35,8 +35,14 @@ ZWNJ, ZWJ = "\u200c", "\u200d"
         ("Ten\x00 people\x07 were\x1b hurt.", "Ten people were hurt."),
         ("Ten\tpeople\u00a0were \u2009 hurt.", "Ten people were hurt."),
         # Invisible characters.
-        ("\ufeffsoft\u00adhyphen zero\u200bwidth word\u2060joiner", "softhyphen zerowidth wordjoiner"),
-        ("bidi \u202eoverride\u202c and \u2067isolate\u2069 \u200fmark", "bidi override and isolate mark"),
+        (
+            "\ufeffsoft\u00adhyphen zero\u200bwidth word\u2060joiner",
+            "softhyphen zerowidth wordjoiner",
+        ),
+        (
+            "bidi \u202eoverride\u202c and \u2067isolate\u2069 \u200fmark",
+            "bidi override and isolate mark",
+        ),
         # Stray joiners in Latin text go.
         (f"fa{ZWNJ}mily {ZWJ}x", "family x"),
         # NFC.
@@ -53,7 +59,7 @@ def test_normalise_line_examples(raw: str, clean: str) -> None:
         f"می{ZWNJ}خواهم",  # Persian: ZWNJ is part of the spelling
         f"क्{ZWJ}ष",  # Devanagari half form
         f"ന്{ZWJ}",  # Malayalam chillu: ZWJ at the end of a word
-        f"👩{ZWJ}⚕️",  # emoji ZWJ sequence  # noqa: RUF001
+        f"👩{ZWJ}⚕️",  # emoji ZWJ sequence
     ],
 )
 def test_joiners_a_script_needs_are_kept(kept: str) -> None:
@@ -82,14 +88,17 @@ def test_nothing_visible_left() -> None:
 # properties
 # --------------------------------------------------------------------------------------------
 _any_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)),  # lone surrogates are refused earlier
+    alphabet=st.characters(blacklist_categories=["Cs"]),  # lone surrogates are refused earlier
     max_size=80,
 )
 _mixed = st.lists(
     st.sampled_from(
-        [*"ab é\n\t&;#", "&amp;", "&#8217;", "\u00a0", ZWNJ, ZWJ, "ی", "क", "्", "\u0301"]
-        + sorted(INVISIBLE)[:8]
-        + ["\x00", "\x92", "\r\n"]
+        [
+            *"ab é\n\t&;#",
+            *("&amp;", "&#8217;", "\u00a0", ZWNJ, ZWJ, "ی", "क", "्", "\u0301"),
+            *sorted(INVISIBLE)[:8],
+            *("\x00", "\x92", "\r\n"),
+        ]
     ),
     max_size=40,
 ).map("".join)
