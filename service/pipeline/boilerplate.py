@@ -405,16 +405,22 @@ def _ends_like_sentence(text: str) -> bool:
 
 
 def _is_note(text: str) -> bool:
-    """ "Correction: ...", "Editor's note: ...", "Update: This story ...", "An earlier version
-    of this story ...", "This article was amended ..."."""
+    """Whether a sentence is a correction or editor's note.
+
+    "Correction: ...", "Editor's note: ...", "Update: This story ...", "An earlier version of
+    this story ...", "This article was amended ...".
+    """
     if _NOTE_LABEL.match(text) and (not _NOTE_UPDATE_LABEL.match(text) or _NOTE_TEXT.search(text)):
         return True
     return _NOTE_TEXT.match(text.lstrip("\"'“‘([ ")) is not None
 
 
 def _is_byline_sentence(text: str) -> bool:
-    """ "Reporting by ...; Editing by ...", "Contact the author ...", "... contributed to this
-    report."."""
+    """Whether a sentence is a byline or credit line.
+
+    "Reporting by ...; Editing by ...", "Contact the author ...", "... contributed to this
+    report.".
+    """
     if _BYLINE_START.match(text) or _CONTACT.match(text):
         return True
     if text.rstrip(".").endswith(("contributed to this report", "contributed reporting")):
