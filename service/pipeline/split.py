@@ -92,8 +92,9 @@ DEFAULT_BOILERPLATE_PATTERNS: Final[tuple[str, ...]] = (
     # "Advertisement", "- ADVERTISEMENT -", "Advertisement - scroll to continue"
     r"\W*advertisement\W*(?:(?:scroll|continue)\b.*)?",
     r"\W*(?:sponsored(?: content)?|loading|trending(?: now)?)\W*",
-    # "Read more: ...", "READ MORE", "Read next", "Continue reading ..."
-    r"\W*(?:read (?:more|next)|continue reading|keep reading)\b.*",
+    # "Read more: ...", "READ MORE", "Read next", "Continue reading »": the phrase alone or
+    # before a separator, so a quote such as '"Read more books," she said.' is news.
+    r"\W*(?:read (?:more|next)|continue reading|keep reading)(?:\W*|\s*[:|»›>–—-].*)",
     r"\W*click here\b.*",
     # "Sign up for our newsletter", "Sign up for the Morning Brief newsletter here."
     r"\W*sign up\b.*\bnewsletters?\b.*",
