@@ -94,7 +94,8 @@ def test_entity_copy_and_clean_copy_are_one_paragraph_shown_clean(client: Client
     # The brief shows the sentence once, clean, credited to both outlets.
     out = brief(client, raw["story_id"], max_words=400)
     texts = [s["text"] for s in out["sentences"]]
-    assert "&amp;" not in out["text"] and "&#8217;" not in out["text"]
+    assert "&amp;" not in out["text"]
+    assert "&#8217;" not in out["text"]
     assert texts.count(HARLAN_CLEAN) == 1
     harlan = next(s for s in out["sentences"] if s["text"] == HARLAN_CLEAN)
     assert sorted(harlan["outlets"]) == ["Daily & Weekly Ledger", "Valley Herald"]
@@ -189,7 +190,7 @@ def test_a_page_of_only_furniture_is_refused_and_nothing_is_stored(client: Clien
         json={
             "url": "https://ledger.example/footer",
             "outlet": "Ledger",
-            "text": "\n".join(FURNITURE[7:10] + ["Follow us on Twitter", "© 2026 Ledger"]),
+            "text": "\n".join([*FURNITURE[7:10], "Follow us on Twitter", "© 2026 Ledger"]),
         },
     )
     assert response.status_code == 400
