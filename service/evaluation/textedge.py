@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ from pathlib import Path
 import sentencex
 
 from service.pipeline.boilerplate import Kind, classify_line
-from service.pipeline.split import SplitConfig, split_sentences
+from service.pipeline.normalise import normalise_text
+from service.pipeline.split import SplitConfig, split_article, split_sentences
 
 __all__ = [
     "LabelledLine",
@@ -254,11 +256,36 @@ def _pysbd_splitter() -> Callable[[str], Sequence[str]] | None:  # pragma: no co
     return split
 
 
+def _inspect(path: Path) -> int:  # pragma: no cover - printing
+    """Print the sentences :func:`split_article` drops with the known-shape rules on."""
+    dropped = total = 0
+    for row in path.read_text(encoding="utf-8").splitlines():
+        text = normalise_text(json.loads(row)["text"])
+        without = SplitConfig(drop_non_news=False)
+        before = [s for p in split_article(text, without) for s in p.sentences]
+        after = {s for p in split_article(text) for s in p.sentences}
+        total += len(before)
+        for sentence in before:
+            if sentence not in after:
+                dropped += 1
+                print(f"dropped: {sentence}")
+    print(f"{dropped} of {total} sentences dropped")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - printing
     """Print the line-classifier and sentence-splitter tables for the dev and test files."""
     parser = argparse.ArgumentParser(prog="python -m service.evaluation.textedge")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--inspect",
+        type=Path,
+        help="a JSONL file with a 'text' field per line (e.g. ../shared/data/giveme5w1h_gold/"
+        "articles.jsonl): print every sentence the known-shape rules drop from it, to read",
+    )
     args = parser.parse_args(argv)
+    if args.inspect is not None:
+        return _inspect(args.inspect)
     for part in ("dev", "test"):
         lines = load_lines(args.data / f"boilerplate_{part}.txt")
         ours = score_lines(lines, lambda line: classify_line(line.text) is Kind.NEWS)
