@@ -251,8 +251,8 @@ _NOTE_TEXT: Final = re.compile(
 # --- copyright, links -------------------------------------------------------------------------
 _COPYRIGHT: Final = re.compile(
     r"\W*(?:copyright\b\s*(?:©|\(c\))?\s*(?:\d{4}|©)|©|\(c\)\s*\d{4})|"
-    r".*\ball rights reserved\b|"
-    r".*\bthis material may not be published\W+broadcast\W+rewritten\b",
+    r"(?=.*\ball rights reserved\b)|"
+    r"(?=.*\bthis material may not be published\W+broadcast\W+rewritten\b)",
     _I,
 )
 _LINK: Final = re.compile(r"\W*(?:https?://|www\.)\S+\W*", _I)
@@ -307,6 +307,8 @@ def dominant_script(text: str) -> str | None:
     Returns:
         The commonest script's name; None when ``text`` has no letter.
     """
+    if text.isascii():  # ASCII letters are Latin: skip the name look-ups (~0.1 ms a line)
+        return "LATIN" if any(ch.isalpha() for ch in text) else None
     counts: Counter[str] = Counter()
     seen = 0
     for ch in text:
