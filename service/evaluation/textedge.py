@@ -224,7 +224,7 @@ def _justext_is_news() -> Callable[[LabelledLine], bool] | None:  # pragma: no c
     four settings on the dev lines.
     """
     try:
-        import justext  # type: ignore[import-not-found, unused-ignore]
+        import justext  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     available = set(justext.get_stoplists())
@@ -245,7 +245,7 @@ def _justext_is_news() -> Callable[[LabelledLine], bool] | None:  # pragma: no c
 def _pysbd_splitter() -> Callable[[str], Sequence[str]] | None:  # pragma: no cover
     """Python Sentence Boundary Disambiguation (Sadvilkar & Neumann 2020), if installed."""
     try:
-        import pysbd  # type: ignore[import-not-found, unused-ignore]
+        import pysbd  # type: ignore[import-not-found, import-untyped, unused-ignore]
     except ImportError:
         return None
     segmenter = pysbd.Segmenter(language="en", clean=False)
