@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -84,11 +85,16 @@ def normalised_input(source: ArticleInput) -> ArticleInput:
     and the URL through :func:`service.pipeline.urls.canonical_url`.
 
     Raises:
-        InvalidInputError: the outlet has no visible character left.
+        InvalidInputError: the outlet has no visible character left, or the URL holds a
+            control or invisible format character (an identity is refused, never altered).
     """
     outlet = normalise_line(source.outlet)
     if not outlet:
         raise InvalidInputError("outlet has no visible characters", field="outlet")
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in source.url):
+        raise InvalidInputError(
+            "url must not contain control or invisible format characters", field="url"
+        )
     title = normalise_line(source.title) if source.title is not None else ""
     return dataclasses.replace(
         source,

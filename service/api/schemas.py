@@ -14,7 +14,15 @@ from service.domain.world import ClusterView, StoryView
 from service.ingest import Outcome
 from service.usecases import BriefView, StoryDetail
 
-Url = Annotated[str, Meta(min_length=1, max_length=2048, description="Canonical URL; identity")]
+Url = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=2048,
+        description="The article's URL; its canonical form (tracking parameters, fragment, "
+        "default port and trailing slash dropped) is its identity",
+    ),
+]
 Outlet = Annotated[str, Meta(min_length=1, max_length=200, description="Publisher name")]
 Title = Annotated[str, Meta(max_length=1000)]
 Key = Annotated[str, Meta(min_length=1, max_length=256)]

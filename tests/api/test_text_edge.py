@@ -114,6 +114,14 @@ def test_nul_control_and_invisible_characters_are_never_stored(client: Client) -
     assert [p["text"] for p in stored["paragraphs"]] == [MILLS_2, MILLS_3]
 
 
+@pytest.mark.parametrize("url", ["https://x.example/a\x00b", "https://x.example/\u200ba"])
+def test_a_url_with_control_characters_is_refused(client: Client, url: str) -> None:
+    response = client.post("/articles", json={"url": url, "outlet": "X", "text": MILLS_2})
+    assert response.status_code == 400
+    assert "url" in response.json()["detail"]
+    assert all_stories(client) == []
+
+
 def test_an_outlet_with_nothing_visible_is_refused(client: Client) -> None:
     response = client.post(
         "/articles",
