@@ -288,6 +288,10 @@ _DATELINE_ALONE: Final = re.compile(
     rf"{_AGENCY}\s*(?:--|—|–|_|-|:)?)\s*"
 )
 
+# Past-tense attribution: headlines say "says"; a line with "said"/"told" that lacks its final
+# mark is a news sentence cut short by extraction ("``It was spontaneous,'' Joklik said").
+_REPORTED_SPEECH: Final = re.compile(r"\b(?:said|told)\b", _I)
+
 # Terminal punctuation of a sentence in the scripts that mark sentence ends, and the closing
 # quotes/brackets that may follow it.
 _TERMINALS: Final = ".!?…。！？｡।॥؟۔።፧։"
@@ -514,7 +518,8 @@ def classify_line(line: str, config: BoilerplateConfig = BoilerplateConfig()) ->
     sentence* by :func:`classify_sentence` (footer blocks such as "Chat with us in Facebook
     Messenger. Find out what's happening ..." hang together); last an all-capitals line in a
     cased script (:func:`is_all_caps_heading`), or a Latin-script line of at most
-    ``max_heading_words`` words without terminal punctuation (``HEADING``).
+    ``max_heading_words`` words without terminal punctuation and without a past-tense
+    attribution ("said", "told": a news sentence that lost its final mark) (``HEADING``).
 
     Args:
         line: one paragraph, stripped and whitespace-collapsed.
@@ -535,6 +540,7 @@ def classify_line(line: str, config: BoilerplateConfig = BoilerplateConfig()) ->
     if is_all_caps_heading(text) or (
         words <= config.max_heading_words
         and not _ends_like_sentence(text)
+        and _REPORTED_SPEECH.search(text) is None
         and dominant_script(text) in _HEADING_SCRIPTS
     ):
         return Kind.HEADING
