@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,9 @@ from service.pipeline.dedup import DedupConfig, Neighbour, NewText, assign_clust
 from service.pipeline.fingerprint import fingerprint
 from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
 from service.pipeline.lexical import signature
+from service.pipeline.normalise import normalise_line, normalise_text
 from service.pipeline.split import SplitConfig, SplitParagraph, count_words, split_article
+from service.pipeline.urls import canonical_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,8 @@ class Outcome:
         embedded: distinct new texts that had to be embedded.
         merged_story_ids: stories merged into ``story_id`` by this article.
         reason: how the story was chosen (see :class:`service.pipeline.group.GroupDecision`).
+        canonical_url: the URL the article is stored under (:mod:`service.pipeline.urls`); for
+            an ``unchanged`` re-post under another URL, the stored article's.
     """
 
     article_id: str
@@ -69,18 +74,54 @@ class Outcome:
     embedded: int
     merged_story_ids: tuple[str, ...] = ()
     reason: str = "unchanged"
+    canonical_url: str = ""
+
+
+def normalised_input(source: ArticleInput) -> ArticleInput:
+    """The input as Wiredesk stores and shows it: text normalised once, URL canonical.
+
+    Body, title and outlet go through :mod:`service.pipeline.normalise` (entities decoded once,
+    invisible and control characters removed, NFC, whitespace collapsed, paragraph breaks kept)
+    and the URL through :func:`service.pipeline.urls.canonical_url`.
+
+    Raises:
+        InvalidInputError: the outlet has no visible character left, or the URL holds a
+            control or invisible format character (an identity is refused, never altered).
+    """
+    outlet = normalise_line(source.outlet)
+    if not outlet:
+        raise InvalidInputError("outlet has no visible characters", field="outlet")
+    if any(unicodedata.category(ch) in {"Cc", "Cf"} for ch in source.url):
+        raise InvalidInputError(
+            "url must not contain control or invisible format characters", field="url"
+        )
+    title = normalise_line(source.title) if source.title is not None else ""
+    return dataclasses.replace(
+        source,
+        url=canonical_url(source.url),
+        outlet=outlet,
+        title=title or None,
+        text=normalise_text(source.text),
+    )
 
 
 def prepare(source: ArticleInput, config: SplitConfig) -> PreparedArticle:
-    """Split and fingerprint an article.
+    """Normalise, split and fingerprint an article.
+
+    The content hash is taken over the normalised fields, so a re-post that differs only in
+    whitespace, a trailing newline, entity escaping or invisible characters is ``unchanged``.
 
     Raises:
-        InvalidInputError: the text has no usable paragraph.
+        InvalidInputError: the outlet is blank once normalised, or the text has no news
+            paragraph left once page furniture (footers, teasers, credits, bylines) is removed.
     """
+    source = normalised_input(source)
     paragraphs = split_article(source.text, config)
     if not paragraphs:
         raise InvalidInputError(
-            "text has no usable paragraph (empty, or only boilerplate lines)", field="text"
+            "text has no news paragraph: it is empty, or only boilerplate (footers, related-link "
+            "teasers, newsletter or social prompts, credits, bylines, captions)",
+            field="text",
         )
     fields = (
         source.url,
@@ -138,6 +179,13 @@ def plan(
     existing = world.articles.get(existing_id) if existing_id else None
     if existing is not None and existing.content_hash == prepared.content_hash:
         return ChangeSet(), _outcome(world, existing, "unchanged", 0, (), "unchanged", {})
+    if existing is None:
+        # The same outlet posting the same body under another URL is the same article.
+        key = content_key(world, source.outlet, prepared.fingerprints)
+        copy_id = world.by_content.get(key) if key is not None else None
+        copy = world.articles.get(copy_id) if copy_id else None
+        if copy is not None:
+            return ChangeSet(), _outcome(world, copy, "unchanged", 0, (), "unchanged", {})
 
     counters = dict(world.counters)
     text_ids, new_texts, text_records, cluster_by_text = _place_texts(
@@ -193,6 +241,22 @@ def plan(
     return changes, _outcome(
         world, article, status, len(new_texts), merged, reason, cluster_by_text
     )
+
+
+def content_key(
+    world: World, outlet: str, fingerprints: Sequence[str]
+) -> tuple[str, tuple[int, ...]] | None:
+    """An article's content identity: its outlet (casefolded) and its paragraphs' text ids.
+
+    Text ids are shared by exact copies (see :mod:`service.pipeline.fingerprint`), so two posts
+    of one body by one outlet have one key whatever their URLs. ``None`` when a paragraph is
+    new to the world (then no stored article can have the same content). The world keeps the
+    same key for every stored article (:attr:`World.by_content`).
+    """
+    ids = [world.by_fingerprint.get(fp) for fp in fingerprints]
+    if any(i is None for i in ids):
+        return None
+    return outlet.casefold(), tuple(i for i in ids if i is not None)
 
 
 def _with_signature(world: World, hit: Neighbour) -> Neighbour:
@@ -390,4 +454,5 @@ def _outcome(
         embedded=embedded,
         merged_story_ids=merged,
         reason=reason,
+        canonical_url=article.url,
     )

@@ -15,7 +15,15 @@ from service.domain.world import ClusterView, StoryView
 from service.ingest import Outcome
 from service.usecases import BriefView, HistoryPage, StoryDetail
 
-Url = Annotated[str, Meta(min_length=1, max_length=2048, description="Canonical URL; identity")]
+Url = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=2048,
+        description="The article's URL; its canonical form (tracking parameters, fragment, "
+        "default port and trailing slash dropped) is its identity",
+    ),
+]
 Outlet = Annotated[str, Meta(min_length=1, max_length=200, description="Publisher name")]
 Title = Annotated[str, Meta(max_length=1000)]
 Key = Annotated[str, Meta(min_length=1, max_length=256)]
@@ -54,6 +62,7 @@ class ArticleAccepted(msgspec.Struct):
     embedded_paragraphs: int
     merged_story_ids: list[str]
     story_reason: str
+    canonical_url: str
 
 
 class ItemError(msgspec.Struct):
@@ -314,6 +323,7 @@ def accepted(outcome: Outcome) -> ArticleAccepted:
         embedded_paragraphs=outcome.embedded,
         merged_story_ids=list(outcome.merged_story_ids),
         story_reason=outcome.reason,
+        canonical_url=outcome.canonical_url,
     )
 
 

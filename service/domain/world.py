@@ -76,6 +76,8 @@ class World:
         self.dim = dim
         self.articles: dict[str, Article] = {}
         self.by_url: dict[str, str] = {}
+        # (casefolded outlet, text ids in order) -> article id: one outlet's copies of one body.
+        self.by_content: dict[tuple[str, tuple[int, ...]], str] = {}
         self.texts: dict[int, TextRecord] = {}
         self.by_fingerprint: dict[str, int] = {}
         # One paragraph text per text id (for the lexical near-duplicate check).
@@ -146,6 +148,8 @@ class World:
             self._detach(previous)
         self.articles[article.article_id] = article
         self.by_url[article.url] = article.article_id
+        key = (article.outlet.casefold(), tuple(p.text_id for p in article.paragraphs))
+        self.by_content.setdefault(key, article.article_id)
         story_id = self.current_story_id(article.story_id)
         self.members[story_id].add(article.article_id)
         self._centroid_sum[story_id] = self._centroid_sum.get(
@@ -158,6 +162,9 @@ class World:
             seen[article.article_id] = seen.get(article.article_id, 0) + 1
 
     def _detach(self, article: Article) -> None:
+        key = (article.outlet.casefold(), tuple(p.text_id for p in article.paragraphs))
+        if self.by_content.get(key) == article.article_id:
+            del self.by_content[key]
         story_id = self.current_story_id(article.story_id)
         self.members[story_id].discard(article.article_id)
         if story_id in self._centroid_sum:

@@ -8,9 +8,11 @@ facts*, with the articles whose version states other facts listed as its variant
 Method: concept-coverage extractive summarisation, the unsupervised family with the best ROUGE-2
 on DUC newswire.
 
-0. **Datelines.** An article's first sentence loses a leading wire dateline ("WASHINGTON
-   (AP) --", "SANTA ROSA, Calif. _"): it is metadata, it spends the word budget, and without it
-   the wire original and a reprint that dropped it are the same sentence. Nothing else is ever
+0. **Datelines.** The first sentence of any paragraph loses a leading wire dateline
+   ("WASHINGTON (AP) --", "SANTA ROSA, Calif. _", "TOKYO/SEOUL (Reuters) -", "(CNN) —"; see
+   :func:`service.pipeline.boilerplate.dateline_end`): it is metadata, it spends the word
+   budget, and without it the wire original and a reprint that dropped it are the same
+   sentence. Nothing else is ever
    removed from a sentence.
 1. **Group copies.** Sentences are tokenised (casefold, punctuation stripped). Identical token
    sequences are grouped through a dictionary; near-identical ones through an *exact* all-pairs
@@ -88,6 +90,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from service.pipeline.boilerplate import (
+    Kind,
+    classify_sentence,
+    is_all_caps_heading,
+    strip_dateline,
+)
 from service.pipeline.facts import fact_signature, same_facts
 
 __all__ = [
@@ -377,21 +385,11 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _BYLINE = re.compile(r"^\W*(?i:by)(?:\s+(?:[A-Z][^\s,]*|and|of|the),?)+\W*$")
 
 # Boilerplate that is never news: links and rights notices (casefolded substrings; plain "in"
-# tests are ~10x faster than one alternation regex) and e-mail addresses (not "@handles").
-_BOILERPLATE = ("http://", "https://", "www.", "copyright", "©", "all rights reserved")
+# tests are ~10x faster than one alternation regex) and e-mail addresses (not "@handles"). Not
+# the bare word "copyright": a sentence about a copyright case is news; rights lines
+# ("Copyright 2026 ...") are caught by the known-shape classifier (pipeline.boilerplate).
+_BOILERPLATE = ("http://", "https://", "www.", "©", "all rights reserved")
 _EMAIL = re.compile(r"[\w.+-]@[\w-]+\.[\w.]")
-
-# A wire dateline opening an article: "WASHINGTON (AP) --", "SANTA ROSA, Calif. _", "WUHAN,
-# August 4 (Xinhua) --", "LONDON (Reuters) - ". An all-capitals place of up to four words, up to
-# two comma-separated qualifiers (state, country, date), an optional agency in brackets, then the
-# agencies' separators (AP "--" or an em dash, NYT "_", Reuters "-") and a space. Every repetition
-# is bounded and starts on a fixed character class: no catastrophic backtracking.
-_DATELINE = re.compile(
-    r"[A-Z][A-Z.'’-]*[A-Z.](?: [A-Z][A-Z.'’-]*[A-Z.]){0,3}"
-    r"(?:, [A-Z][A-Za-z.]*(?: [A-Z0-9][A-Za-z0-9.]*){0,2}){0,2}"
-    r" ?(?:\([A-Za-z.&' ]{1,30}\) ?)?"
-    r"(?:--|—|–|_|-)\s+(?=\S)"
-)
 
 # Closing quotes and brackets that may follow a sentence's final "?".
 _TRAILING = "\"'’”»)] \t\n"
@@ -451,8 +449,10 @@ def _stem(token: str) -> str:
 def _looks_like_boilerplate(text: str) -> bool:
     """True for bylines, all-capitals headings and link/e-mail/rights lines."""
     stripped = text.strip()
-    if stripped.upper() == stripped and stripped.lower() != stripped:
-        return True  # no lowercase letter but some capital: headings, datelines (not uncased text)
+    if is_all_caps_heading(stripped):
+        return True  # capitals in a cased script (an Arabic sentence with "WHO" is not one)
+    if classify_sentence(stripped) is not Kind.NEWS:
+        return True  # teasers, credits, prompts, notes stored before the split stage knew them
     if _BYLINE.match(stripped):
         return True
     folded = stripped.casefold()
@@ -462,17 +462,17 @@ def _looks_like_boilerplate(text: str) -> bool:
 
 
 def _shown_text(sentence: SourceSentence) -> str:
-    """The sentence as a brief shows it: verbatim, less a wire dateline opening its article.
+    """The sentence as a brief shows it: verbatim, less a wire dateline opening its paragraph.
 
-    Only an article's first sentence (paragraph 0, sentence 0) can carry a dateline; there the
-    place, agency and separator are dropped ("WASHINGTON (AP) -- Rain fell." -> "Rain fell."),
-    which also lets the original and a reprint without the dateline count as copies.
+    The first sentence of any paragraph may carry one (see
+    :func:`service.pipeline.boilerplate.dateline_end`: "WASHINGTON (AP) --", "TOKYO/SEOUL
+    (Reuters) -", "(CNN) —"); there it is dropped ("WASHINGTON (AP) -- Rain fell." -> "Rain
+    fell."), which also lets the original and a reprint without the dateline count as copies.
     """
-    if sentence.paragraph_position == 0 and sentence.sentence_position == 0:
-        text = sentence.text.lstrip()
-        match = _DATELINE.match(text)
-        if match:
-            return text[match.end() :]
+    if sentence.sentence_position == 0:
+        return strip_dateline(
+            sentence.text.lstrip(), first_paragraph=sentence.paragraph_position == 0
+        )
     return sentence.text
 
 

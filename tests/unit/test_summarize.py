@@ -209,6 +209,12 @@ def test_skips_questions_bylines_and_boilerplate() -> None:
         ("The mayor wrote to @HarborCity that the bridge would reopen soon.", False),
         ("Read the full inspection report at https://city.example/report now.", True),
         ("Copyright 2024 Coastal Herald, all rights reserved by the publisher.", True),
+        ("The band sued the label over the copyright on its first album.", False),
+        ("Read more: Why the harbor bridge keeps closing", True),
+        ("Reporting by Jane Doe; Editing by John Roe", True),
+        ("قالت منظمة الصحة العالمية WHO إن عدد الإصابات ارتفع إلى 300 حالة.", False),
+        ("विश्व स्वास्थ्य संगठन WHO ने कहा कि स्थिति नियंत्रण में है।", False),
+        ("ГЛАВНЫЕ НОВОСТИ ДНЯ О МОСТЕ", True),
         ('"Who will pay for the repairs to the bridge?"', True),
         ("Who will pay for the repairs, the council asked on Tuesday.", False),
         ("The crane fell onto the bridge deck at dawn on Tuesday.", False),
@@ -319,14 +325,26 @@ def test_config_rejects_out_of_range_values(overrides: dict[str, Any]) -> None:
         ),
         ("A crane fell -- on Tuesday.", "A crane fell -- on Tuesday."),
         ("HARBORVILLE -- ", "HARBORVILLE -- "),  # nothing after the separator: kept whole
+        ("TOKYO/SEOUL (Reuters) - A crane fell.", "A crane fell."),  # multi-city
+        ("(CNN) — A crane fell.", "A crane fell."),  # bare agency forms
+        ("(CNN) A crane fell.", "A crane fell."),
+        ("(Reuters) - A crane fell.", "A crane fell."),
+        ("NATO — the alliance said a crane fell.", "NATO — the alliance said a crane fell."),
     ],
 )
-def test_dateline_is_dropped_from_an_articles_first_sentence(text: str, shown: str) -> None:
+def test_dateline_is_dropped_from_a_paragraphs_first_sentence(text: str, shown: str) -> None:
     first = SourceSentence(text, "a", "o", 0.0, 0, 0, None)
     assert _shown_text(first) == shown
-    # Anywhere else in the article the same text is an ordinary sentence, kept whole.
+    # A later paragraph's first sentence loses it too (issue 12 item 5: they survived there).
+    assert _shown_text(SourceSentence(text, "a", "o", 0.0, 1, 0, None)) == shown
+    # Inside a paragraph the same text is an ordinary sentence, kept whole.
     assert _shown_text(SourceSentence(text, "a", "o", 0.0, 0, 1, None)) == text
-    assert _shown_text(SourceSentence(text, "a", "o", 0.0, 1, 0, None)) == text
+
+
+def test_a_bare_place_is_a_dateline_only_in_the_first_paragraph() -> None:
+    text = "HARBORVILLE -- A crane fell."
+    assert _shown_text(SourceSentence(text, "a", "o", 0.0, 0, 0, None)) == "A crane fell."
+    assert _shown_text(SourceSentence(text, "a", "o", 0.0, 2, 0, None)) == text
 
 
 def test_dated_wire_original_and_undated_reprint_are_one_attributed_sentence() -> None:
