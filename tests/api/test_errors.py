@@ -470,7 +470,10 @@ def test_writes_over_the_rate_limit_get_429(make_client: ClientFactory) -> None:
     # Another API key is another client.
     other = client.post(
         "/articles",
-        json=good(url="https://new.example/10"),
+        json=good(
+            url="https://new.example/10",
+            text="A harbour festival drew boats, bands and crowds to the quay on Sunday.",
+        ),
         headers={"authorization": "Bearer someone-else"},
     )
     assert other.status_code == 201, other.text
