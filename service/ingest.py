@@ -22,10 +22,12 @@ from numpy.typing import NDArray
 from service.domain.errors import InvalidInputError
 from service.domain.models import Article, ArticleInput, ChangeSet, Paragraph, Story, TextRecord
 from service.domain.world import World
+from service.pipeline.constraints import article_entities, entity_conflict
 from service.pipeline.dedup import DedupConfig, Neighbour, NewText, assign_clusters
 from service.pipeline.fingerprint import fingerprint
 from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
 from service.pipeline.lexical import signature
+from service.pipeline.recurrence import RecurrenceIndex
 from service.pipeline.split import SplitConfig, SplitParagraph, count_words, split_article
 
 
@@ -117,6 +119,7 @@ def plan(
     now: float,
     dedup: DedupConfig,
     group: GroupConfig,
+    recurrence: RecurrenceIndex | None = None,
 ) -> tuple[ChangeSet, Outcome]:
     """Plan the change set for one prepared article.
 
@@ -129,6 +132,8 @@ def plan(
         now: the current time.
         dedup: near-duplicate decision config.
         group: story grouping config.
+        recurrence: learned boilerplate statistics (a recurring off-topic paragraph links no
+            story); None: every shared paragraph counts.
 
     Returns:
         The change set and the outcome. An identical re-post returns an empty change set.
@@ -150,8 +155,9 @@ def plan(
         reason = "update"
     else:
         story_id, merged, reason = _choose_story(
-            world, prepared, text_ids, cluster_by_text, doc_unit, now, group
+            world, prepared, text_ids, cluster_by_text, doc_unit, now, group, recurrence
         )
+    founded = story_id is None
     story_id, story_records, story_keys = _story_records(
         world, story_id, merged, source.story_key, counters, now
     )
@@ -188,6 +194,7 @@ def plan(
         redirects=dict.fromkeys(merged, story_id),
         story_keys=story_keys,
         counters=counters,
+        founders={story_id: article_id} if founded else {},
     )
     status = "updated" if existing is not None else "created"
     return changes, _outcome(
@@ -304,6 +311,14 @@ def _story_records(
     return story_id, (bump_story(world, story_id, merged, now),), {}
 
 
+def story_entities(world: World, story_id: str) -> frozenset[str]:
+    """The named entities of a story's articles (their union)."""
+    out: set[str] = set()
+    for article in world.story_articles(story_id):
+        out |= article_entities(article.title, (p.text for p in article.paragraphs))
+    return frozenset(out)
+
+
 def _choose_story(
     world: World,
     prepared: PreparedArticle,
@@ -312,6 +327,7 @@ def _choose_story(
     doc_unit: NDArray[np.float64],
     now: float,
     config: GroupConfig,
+    recurrence: RecurrenceIndex | None = None,
 ) -> tuple[str | None, tuple[str, ...], str]:
     source = prepared.source
     keyed = world.story_keys.get(source.story_key) if source.story_key is not None else None
@@ -321,11 +337,25 @@ def _choose_story(
         keyed_story_id=world.current_story_id(keyed) if keyed is not None else None,
     )
     shared: dict[str, set[str]] = {}
+    off_topic = (
+        recurrence.flags([p.text for p in prepared.paragraphs], source.title)
+        if recurrence is not None
+        else (False,) * len(prepared.paragraphs)
+    )
+    own = frozenset(cluster_by_text[text_ids[fp]] for fp in prepared.fingerprints)
+    boilerplate = {
+        cluster_by_text[text_ids[fp]]
+        for fp, off in zip(prepared.fingerprints, off_topic, strict=True)
+        if recurrence is not None
+        and recurrence.is_boilerplate(cluster_by_text[text_ids[fp]], (off, own))
+    }
     if source.story_key is None:
         for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True):
             if count_words(p.text) < config.min_shared_words:
                 continue
             cluster = cluster_by_text[text_ids[fp]]
+            if cluster in boilerplate:
+                continue  # learned boilerplate (a footer, a teaser) is no evidence of a story
             for other in world.cluster_articles.get(cluster, {}):
                 carrier = world.articles[other]
                 if carrier.outlet == source.outlet:
@@ -340,6 +370,14 @@ def _choose_story(
         similar = world.similar_stories(doc_unit, config.join_similarity)
     else:
         similar = {}
+    entities = article_entities(
+        source.title,
+        (
+            p.text
+            for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True)
+            if cluster_by_text[text_ids[fp]] not in boilerplate
+        ),
+    )
     candidates = []
     for sid in sorted(set(shared) | set(similar)):
         first, last = world.story_span(sid)
@@ -353,9 +391,15 @@ def _choose_story(
                 len(shared.get(sid, ())),
                 similar.get(sid, 0.0),
                 story.story_key,
+                conflict=entity_conflict(entities, story_entities(world, sid), config.entities),
             )
         )
-    decision = assign_story(evidence, candidates, config)
+    pairs = {
+        frozenset((a.story_id, b.story_id)): world.story_similarity(a.story_id, b.story_id)
+        for x, a in enumerate(candidates)
+        for b in candidates[x + 1 :]
+    }
+    decision = assign_story(evidence, candidates, config, pairs)
     return decision.story_id, decision.merged, decision.reason
 
 

@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 from service.pipeline.dedup import DedupConfig
 from service.pipeline.group import GroupConfig
+from service.pipeline.recurrence import RecurrenceConfig
 from service.pipeline.regroup import RegroupConfig
 from service.pipeline.split import SplitConfig
 from service.pipeline.summarize import SummarizeConfig
@@ -83,6 +84,7 @@ class Settings:
         dedup: near-duplicate paragraph clustering.
         group: story grouping (the online decision, as each article arrives).
         regroup: story regrouping (the background pass that re-clusters recent stories).
+        recurrence: learned boilerplate (paragraphs recurring off-topic across articles).
         summarize: brief defaults (``max_words`` 100 as in DUC).
         log_level: Python logging level name.
     """
@@ -111,6 +113,7 @@ class Settings:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
     regroup: RegroupConfig = field(default_factory=RegroupConfig)
+    recurrence: RecurrenceConfig = field(default_factory=RecurrenceConfig)
     summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
     log_level: str = "INFO"
 

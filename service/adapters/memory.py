@@ -27,6 +27,7 @@ class MemoryStore:
         self._redirects: dict[str, str] = {}
         self._story_keys: dict[str, str] = {}
         self._counters: dict[str, int] = {}
+        self._founders: dict[str, str] = {}
 
     def _check(self) -> None:
         if self.down:
@@ -44,6 +45,7 @@ class MemoryStore:
             self._stories.pop(old, None)
         self._story_keys.update(changes.story_keys)
         self._counters.update(changes.counters)
+        self._founders.update(changes.founders)
         self.commits += 1
 
     async def load(self) -> Snapshot:
@@ -56,6 +58,7 @@ class MemoryStore:
             dict(self._redirects),
             dict(self._story_keys),
             dict(self._counters),
+            dict(self._founders),
         )
 
     async def load_vectors(self, text_ids: Iterable[int]) -> Mapping[int, bytes]:

@@ -13,6 +13,7 @@ key                    type    holds
 ``P:redirects``        hash    merged-away story id -> survivor id
 ``P:story_keys``       hash    client key -> story id
 ``P:counters``         hash    id counters
+``P:founders``         hash    story id (live or merged away) -> founding article id
 ``P:brief:*``          string  cached brief JSON (with TTL)
 ``P:brieftag:<story>`` set     cache keys of one story's briefs, for invalidation
 =====================  ======  ================================================
@@ -102,6 +103,8 @@ class RedisStore:
                     pipe.hset(self._k("story_keys"), mapping=_fields(changes.story_keys))
                 if changes.counters:
                     pipe.hset(self._k("counters"), mapping=_fields(changes.counters))
+                if changes.founders:
+                    pipe.hset(self._k("founders"), mapping=_fields(changes.founders))
                 await pipe.execute()
         except RedisError as exc:
             raise _unavailable(exc) from exc
@@ -124,10 +127,11 @@ class RedisStore:
             redirects = _str_map(await self._hgetall("redirects"))
             story_keys = _str_map(await self._hgetall("story_keys"))
             counters = {k: int(v) for k, v in _str_map(await self._hgetall("counters")).items()}
+            founders = _str_map(await self._hgetall("founders"))
         except RedisError as exc:
             raise _unavailable(exc) from exc
         return Snapshot(
-            tuple(articles), tuple(texts), tuple(stories), redirects, story_keys, counters
+            tuple(articles), tuple(texts), tuple(stories), redirects, story_keys, counters, founders
         )
 
     async def load_vectors(self, text_ids: Iterable[int]) -> Mapping[int, bytes]:

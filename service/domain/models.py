@@ -138,6 +138,9 @@ class ChangeSet:
         redirects: merged-away story id -> surviving story id.
         story_keys: new client key -> story id entries.
         counters: id counters after the change (``article``, ``text``, ``story``, ``cluster``).
+        founders: story id -> the id of its founding article, for stories founded by this
+            change (the id contract: a story id follows its founder; see
+            :mod:`service.regrouping`).
     """
 
     articles: tuple[Article, ...] = ()
@@ -147,6 +150,7 @@ class ChangeSet:
     redirects: Mapping[str, str] = field(default_factory=dict)
     story_keys: Mapping[str, str] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
+    founders: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +163,4 @@ class Snapshot:
     redirects: Mapping[str, str] = field(default_factory=dict)
     story_keys: Mapping[str, str] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
+    founders: Mapping[str, str] = field(default_factory=dict)

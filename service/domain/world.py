@@ -82,6 +82,8 @@ class World:
         self.stories: dict[str, Story] = {}
         self.redirects: dict[str, str] = {}
         self.story_keys: dict[str, str] = {}
+        # Story id (live or merged away) -> its founding article (the id contract).
+        self.founders: dict[str, str] = {}
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
         # Derived.
         self.members: dict[str, set[str]] = defaultdict(set)
@@ -100,10 +102,15 @@ class World:
                 redirects=snapshot.redirects,
                 story_keys=snapshot.story_keys,
                 counters=snapshot.counters,
+                founders=snapshot.founders,
             )
         )
         # Articles last: their story ids may point at stories merged since.
         world.apply(ChangeSet(articles=tuple(sorted(snapshot.articles, key=lambda a: a.seq))))
+        # Stores written before founders were kept: a live story's founder is its first member.
+        for story_id, members in world.members.items():
+            if members and story_id in world.stories and story_id not in world.founders:
+                world.founders[story_id] = min(members, key=lambda a: world.articles[a].seq)
         return world
 
     def apply(self, changes: ChangeSet) -> None:
@@ -113,6 +120,7 @@ class World:
             self.by_fingerprint[text.fingerprint] = text.text_id
         for story in changes.stories:
             self.stories[story.story_id] = story
+        self.founders.update(changes.founders)
         for old, new in changes.redirects.items():
             self._merge(old, new)
         self.story_keys.update(changes.story_keys)
@@ -166,6 +174,14 @@ class World:
                 del seen[article.article_id]
 
     # ----------------------------------------------------------------------------- lookups
+    def story_similarity(self, a: str, b: str) -> float:
+        """Cosine between two live stories' centroids (0.0 when either has none)."""
+        sa, sb = self._centroid_sum.get(a), self._centroid_sum.get(b)
+        if sa is None or sb is None:
+            return 0.0
+        na, nb = float(np.linalg.norm(sa)), float(np.linalg.norm(sb))
+        return float(sa @ sb) / (na * nb) if na > 0 and nb > 0 else 0.0
+
     def current_story_id(self, story_id: str) -> str:
         """Follow redirects to the surviving story (path-compressed)."""
         seen = []
