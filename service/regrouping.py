@@ -250,7 +250,8 @@ def plan_regroup(
     Returns:
         The change set and its counts. A surviving story's new version exceeds its old one
         and those of the stories dissolved into it, so no cached brief of any of them is
-        served for it. The change set always advances ``regrouped_article``.
+        served for it. A pass that runs (at least ``min_articles`` articles) advances
+        ``regrouped_article``.
     """
     if terms is None:
         title_weight = config.title_weight
@@ -265,6 +266,8 @@ def plan_regroup(
     )
     stories = pass_stories(world, config)
     items = _pass_items(world, stories, moving, terms, boilerplate, min_shared_words)
+    if len(items) < config.min_articles:  # no pass: nothing changes, stories stay touched
+        return RegroupResult(ChangeSet(), len(items), 0, 0, 0)
     founders = {
         s.story_id: world.founders[s.story_id] for s in stories if s.story_id in world.founders
     }

@@ -26,14 +26,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-# Calendar words, titles and sentence adverbs are capitalised in every story: they name no
+# Calendar words, function words and titles are capitalised in every story: they name no
 # event. Weekdays matter most: the fire template says "early Tuesday" whatever the town.
 _NOT_ENTITY_TEXT: Final = (
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "may june july august september october november december mr mrs ms dr sir st mt "
     "i a an the this that these those it its he she they we you our their his her there "
     "here but and or if when while after before as at in on of for to by with from "
-    "ap reuters afp upi cnn bbc ap's news said says according"
+    "ap reuters afp upi cnn bbc ap's news said says according "
+    # Titles and roles name an office, not the event: every fire has a "Fire Chief".
+    "chief president prime minister governor mayor senator sen rep gov secretary director "
+    "officer captain sheriff judge general commissioner spokesman spokeswoman police"
 )
 _NOT_ENTITIES: Final = frozenset(_NOT_ENTITY_TEXT.split())
 _TOKEN: Final = re.compile(r"[A-Za-z][A-Za-z'’.\-]*[A-Za-z]|[A-Za-z]")

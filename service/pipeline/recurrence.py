@@ -17,7 +17,8 @@ block that recurs across pages whose content it has nothing to do with is templa
 * a paragraph's topicality in an article is the share of its content words that also occur in
   the article's title or other paragraphs (:func:`topicality`);
 * an occurrence is **off-topic** when that share is below ``max_topicality`` and the paragraph
-  is the first or last of its article (templates sit at the edges of the content);
+  is one of the last two of its article, never the first (templates sit at the end of the
+  content: a teaser line and then a footer);
 * an occurrence is **isolated** when the cluster is the article's only link to the cluster's
   other carriers (:func:`isolated`): unrelated articles share a footer and nothing else, while
   wire copies share several paragraphs;
@@ -41,6 +42,9 @@ from dataclasses import dataclass
 
 from service.domain.models import Article
 from service.pipeline.lexical import content_terms
+
+# A teaser line and a footer can follow each other at the end of an article.
+TAIL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +164,18 @@ class RecurrenceIndex:
         self._stale = False
 
     def flags(self, paragraphs: Sequence[str], title: str | None) -> tuple[bool, ...]:
-        """Per paragraph: is it an off-topic edge paragraph of this article.
+        """Per paragraph: is it an off-topic paragraph in the tail of this article.
 
-        Templates sit at the edges of a page's content (Bar-Yossef & Rajagopalan 2002): a
-        footer, a teaser, a funding note or a newsletter prompt is the first or last paragraph
-        of the body. A paragraph in the middle is never boilerplate evidence: a story's own
-        paragraph quoted by a digest sits mid-article in the story, so it stays content.
+        Templates sit at the edges of a page's content (Bar-Yossef & Rajagopalan 2002); what
+        survives splitting (which drops known header shapes: bylines, datelines) is the tail:
+        a footer, a teaser, a funding note or a newsletter prompt is one of the last
+        ``TAIL`` paragraphs, never the first. A lede is never boilerplate evidence (its words
+        often recur nowhere else in a short article), nor is a paragraph mid-article.
         """
         values = topicality(paragraphs, title, self.config.min_context_words)
-        last = len(values) - 1
+        first_tail = max(1, len(values) - TAIL)
         return tuple(
-            v < self.config.max_topicality and i in (0, last) for i, v in enumerate(values)
+            v < self.config.max_topicality and i >= first_tail for i, v in enumerate(values)
         )
 
     def add(self, article: Article, clusters: Sequence[str]) -> None:

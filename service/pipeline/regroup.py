@@ -33,10 +33,11 @@ new evidence touches them:
 3. **starting clusters**: a story not touched since the last pass (``fixed``) is one cluster
    that can neither split nor merge with another untouched story — it can only take articles
    of touched stories, so one unrelated arrival changes no other story; each article of a
-   touched story starts alone, joined by its **must-links**: another outlet's article that
-   shares at least ``must_link_clusters`` content paragraph clusters with it, or the other
-   outlets' articles of its current story when together they carry ``must_link_clusters`` of
-   its content paragraphs (wire copy is the surest evidence of one story);
+   touched story starts alone, joined by its **must-links** within its current story
+   (:func:`must_links`): another outlet's article that shares at least ``must_link_clusters``
+   content paragraph clusters with it, or a connected set of the story's other-outlet articles
+   that together carry ``must_link_clusters`` of its content paragraphs (wire copy is the
+   surest evidence of one story);
 4. **average link under cannot-links**: the two clusters with the highest mean pairwise z-score
    merge while it is at least ``link_z``, unless their named entities conflict
    (:func:`service.pipeline.constraints.entity_conflict`: same-template events in different
@@ -271,42 +272,72 @@ def average_link(score: NDArray[np.float64], bar: float) -> list[int]:
 
 
 def must_links(articles: Sequence[RegroupArticle], min_clusters: int) -> list[tuple[int, int, int]]:
-    """Must-link pairs of article positions, strongest first.
+    """Must-link pairs of article positions within one current story, strongest first.
 
-    Two articles of different outlets are must-linked when they share at least
-    ``min_clusters`` content clusters; an article is must-linked to the other outlets' articles
-    of its current story that carry its content clusters when those are at least
-    ``min_clusters`` together (an outlet whose two paragraphs are copies of two different
-    outlets' paragraphs stays with them).
+    Must-links keep a story's wire copies together; they never join two stories (a round-up
+    quoting two stories' paragraphs would chain them: joining stories is the average link's
+    job, under its bars). Within a story, two articles of different outlets are must-linked
+    when they share at least ``min_clusters`` content clusters, and an article is must-linked
+    to a connected set of the story's other-outlet articles (connected: by shared content
+    clusters without it) that together carry at least ``min_clusters`` of its content
+    clusters (an outlet whose two paragraphs are copies of two different outlets' paragraphs
+    stays with them; a digest quoting one paragraph of each of two unconnected articles does
+    not hold them together).
 
     Returns:
         ``(shared clusters, i, j)`` with ``i < j``, descending by shared clusters, then by
         ``(i, j)``.
     """
-    carriers: dict[str, list[int]] = {}
+    by_story: dict[str, list[int]] = {}
     for i, a in enumerate(articles):
-        for c in a.clusters:
-            carriers.setdefault(c, []).append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for positions in carriers.values():
+        by_story.setdefault(a.story_id, []).append(i)
+    edges: dict[tuple[int, int], int] = {}
+    for positions in by_story.values():
         for x, i in enumerate(positions):
             for j in positions[x + 1 :]:
                 if articles[i].outlet != articles[j].outlet:
-                    shared[(i, j)] += 1
-    edges: dict[tuple[int, int], int] = {p: n for p, n in shared.items() if n >= min_clusters}
-    for i, a in enumerate(articles):
-        mates = {
-            j: {c for c in a.clusters if c in articles[j].clusters}
-            for j in range(len(articles))
-            if j != i and articles[j].story_id == a.story_id and articles[j].outlet != a.outlet
-        }
-        covered = set().union(*mates.values()) if mates else set()
-        if len(covered) >= min_clusters:
-            for j, common in mates.items():
-                if common:
-                    pair = (min(i, j), max(i, j))
-                    edges[pair] = max(edges.get(pair, 0), len(covered))
+                    n = len(articles[i].clusters & articles[j].clusters)
+                    if n >= min_clusters:
+                        edges[(i, j)] = n
+        for i in positions:
+            for component in _mate_components(articles, positions, i):
+                covered = set().union(
+                    *(articles[i].clusters & articles[j].clusters for j in component)
+                )
+                if len(covered) >= min_clusters:
+                    for j in component:
+                        pair = (min(i, j), max(i, j))
+                        edges[pair] = max(edges.get(pair, 0), len(covered))
     return sorted(((n, i, j) for (i, j), n in edges.items()), key=lambda e: (-e[0], e[1], e[2]))
+
+
+def _mate_components(
+    articles: Sequence[RegroupArticle], positions: Sequence[int], i: int
+) -> list[list[int]]:
+    """Connected sets of the other-outlet story mates sharing a content cluster with ``i``."""
+    mates = [
+        j
+        for j in positions
+        if j != i
+        and articles[j].outlet != articles[i].outlet
+        and articles[i].clusters & articles[j].clusters
+    ]
+    components: list[list[int]] = []
+    seen: set[int] = set()
+    for start in mates:
+        if start in seen:
+            continue
+        component, frontier = [], [start]
+        seen.add(start)
+        while frontier:
+            j = frontier.pop()
+            component.append(j)
+            for k in mates:
+                if k not in seen and articles[j].clusters & articles[k].clusters:
+                    seen.add(k)
+                    frontier.append(k)
+        components.append(sorted(component))
+    return components
 
 
 class _Groups:
