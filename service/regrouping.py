@@ -299,12 +299,19 @@ def plan_regroup(
         for article_id, target in story_of.items()
         if current[article_id] != target
     ]
+    # An article keeps the id it was given; one given an absorbed id resolves through its
+    # redirect, so before a redirect is re-pointed every such article gets its story's id.
+    relabelled = [
+        dataclasses.replace(world.articles[article_id], story_id=target)
+        for article_id, target in story_of.items()
+        if current[article_id] == target and world.articles[article_id].story_id != target
+    ]
     redirects = {old: targets[g] for old, g in result.dissolved.items()}
     repointed = _repoint(world, story_of, redirects)
     if not moved and not redirects:
         return RegroupResult(ChangeSet(counters=counters), len(items), 0, 0, 0)
     changes = ChangeSet(
-        articles=tuple(sorted(moved, key=lambda a: a.seq)),
+        articles=tuple(sorted(moved + relabelled, key=lambda a: a.seq)),
         stories=_bumped(world, moved, current, created, redirects, now),
         redirects=redirects,
         counters=counters,

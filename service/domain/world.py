@@ -87,6 +87,9 @@ class World:
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
         # Derived.
         self.members: dict[str, set[str]] = defaultdict(set)
+        # Article -> the story whose members hold it (a redirect may be re-pointed later, so
+        # an article's stored story id is not resolved again to find where it was counted).
+        self._home: dict[str, str] = {}
         self.cluster_articles: dict[str, dict[str, int]] = defaultdict(dict)
         self._centroid_sum: dict[str, NDArray[np.float64]] = {}
 
@@ -135,6 +138,8 @@ class World:
         self.stories.pop(old, None)
         moved = self.members.pop(old, set())
         self.members[survivor] |= moved
+        for article_id in moved:
+            self._home[article_id] = survivor
         moved_sum = self._centroid_sum.pop(old, None)
         if moved_sum is not None:
             self._centroid_sum[survivor] = (
@@ -152,6 +157,7 @@ class World:
         self.by_url[article.url] = article.article_id
         story_id = self.current_story_id(article.story_id)
         self.members[story_id].add(article.article_id)
+        self._home[article.article_id] = story_id
         self._centroid_sum[story_id] = self._centroid_sum.get(
             story_id, np.zeros(self.dim)
         ) + self.doc_vector(article)
@@ -162,7 +168,7 @@ class World:
             seen[article.article_id] = seen.get(article.article_id, 0) + 1
 
     def _detach(self, article: Article) -> None:
-        story_id = self.current_story_id(article.story_id)
+        story_id = self._home.get(article.article_id) or self.current_story_id(article.story_id)
         self.members[story_id].discard(article.article_id)
         if story_id in self._centroid_sum:
             self._centroid_sum[story_id] = self._centroid_sum[story_id] - self.doc_vector(article)

@@ -9,6 +9,7 @@ passes; after every step:
 * no id resolves to a story that holds none of the articles it was issued for;
 * a live story holds its founding article, and an absorbed id resolves to the story holding
   its founder;
+* an article's stored story id resolves to the story that counts it among its members;
 * a restart (the world rebuilt from the store) resolves every id the same way.
 """
 
@@ -56,6 +57,9 @@ def check(world: World, issued: dict[str, set[str]]) -> None:
         current = world.current_story_id(story_id)
         assert current in live, f"{story_id} resolves to {current}, not a live story"
         assert world.members[current] & articles, (story_id, current, articles)
+    for story_id, members in world.members.items():  # an article's id resolves to its story
+        for article_id in members:
+            assert world.current_story_id(world.articles[article_id].story_id) == story_id
     for story_id, founder in world.founders.items():
         if founder in world.articles:
             holder = world.current_story_id(world.articles[founder].story_id)
