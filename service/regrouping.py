@@ -199,6 +199,7 @@ def _pass_items(
                         (p.text for p in article.paragraphs if p.position not in skip),
                     ),
                     fixed=story.story_id not in moving,
+                    time=article.time,
                 )
             )
     return items

@@ -95,6 +95,11 @@ class RegroupConfig:
             that must-link two articles. Two: one shared paragraph is also what a live blog
             or round-up quoting a story has, two verbatim paragraphs are wire copy.
         entities: when two groups' named entities conflict (a cannot-link).
+        conflict_gap_hours: named entities cannot-link two groups only when this many hours
+            or more separate their spans: a templated report of another event comes days or
+            weeks later (a fire in another town three weeks on), while within days one
+            event's coverage names different people as it develops. 168 (a week), the online
+            grouping's window.
         title_weight: each word of an article's title counts this many times in its term
             counts (a paragraph word counts once): the headline names the story. This is
             field weighting as in BM25F (Robertson, Zaragoza & Taylor 2004). Sublinear TF keeps it
@@ -116,6 +121,7 @@ class RegroupConfig:
     min_cosine: float = 0.05
     must_link_clusters: int = 2
     entities: EntityConfig = field(default_factory=EntityConfig)
+    conflict_gap_hours: float = 168.0
 
     def __post_init__(self) -> None:
         if self.max_articles < 2:
@@ -146,6 +152,7 @@ class RegroupArticle:
         entities: its named entities (:func:`service.pipeline.constraints.named_entities`).
         fixed: its story was not touched since the last pass: the story stays whole and does
             not merge with another untouched story.
+        time: its publication (else ingestion) time, POSIX seconds.
     """
 
     article_id: str
@@ -156,6 +163,7 @@ class RegroupArticle:
     clusters: frozenset[str] = frozenset()
     entities: frozenset[str] = frozenset()
     fixed: bool = False
+    time: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +364,9 @@ class _Groups:
         self.parent = list(range(n))
         self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
         self.entities: dict[int, frozenset[str]] = {i: a.entities for i, a in enumerate(articles)}
+        self.span: dict[int, tuple[float, float]] = {
+            i: (a.time, a.time) for i, a in enumerate(articles)
+        }
         self.fixed: dict[int, frozenset[str]] = {
             i: frozenset({a.story_id}) if a.fixed else frozenset() for i, a in enumerate(articles)
         }
@@ -372,6 +383,9 @@ class _Groups:
         """Whether roots ``a`` and ``b`` may not be in one group."""
         if len(self.fixed[a] | self.fixed[b]) > 1:
             return True  # two untouched stories never merge
+        (a0, a1), (b0, b1) = self.span[a], self.span[b]
+        if max(a0, b0) - min(a1, b1) < self.config.conflict_gap_hours * 3600.0:
+            return False  # overlapping or close in time: names may differ as a story develops
         return entity_conflict(self.entities[a], self.entities[b], self.config.entities)
 
     def union(self, a: int, b: int) -> int:
@@ -381,6 +395,8 @@ class _Groups:
         self.members[a] += self.members.pop(b)
         self.entities[a] = self.entities[a] | self.entities.pop(b)
         self.fixed[a] = self.fixed[a] | self.fixed.pop(b)
+        (a0, a1), (b0, b1) = self.span[a], self.span.pop(b)
+        self.span[a] = (min(a0, b0), max(a1, b1))
         return a
 
 
