@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -148,14 +148,15 @@ def plan(
     text_ids, new_texts, text_records, cluster_by_text = _place_texts(
         world, prepared, new_vectors, neighbours, counters, dedup
     )
-    doc_unit = _doc_vector(prepared, text_ids, new_vectors, known_vectors)
+    boilerplate = learned_boilerplate(prepared, text_ids, cluster_by_text, recurrence)
+    doc_unit = _doc_vector(prepared, text_ids, new_vectors, known_vectors, boilerplate)
     if existing is not None:  # an update keeps its story (see the README)
         story_id: str | None = world.current_story_id(existing.story_id)
         merged: tuple[str, ...] = ()
         reason = "update"
     else:
         story_id, merged, reason = _choose_story(
-            world, prepared, text_ids, cluster_by_text, doc_unit, now, group, recurrence
+            world, prepared, text_ids, cluster_by_text, doc_unit, now, group, boilerplate
         )
     founded = story_id is None
     story_id, story_records, story_keys = _story_records(
@@ -261,16 +262,45 @@ def _place_texts(
     return text_ids, new_texts, records, cluster_by_text
 
 
+def learned_boilerplate(
+    prepared: PreparedArticle,
+    text_ids: Mapping[str, int],
+    cluster_by_text: Mapping[int, str],
+    recurrence: RecurrenceIndex | None,
+) -> set[int]:
+    """Text ids of the article's paragraphs that are learned boilerplate, this article counted.
+
+    (:mod:`service.pipeline.recurrence`: the second article that ends with a footer already
+    finds it boilerplate.)
+    """
+    if recurrence is None:
+        return set()
+    source = prepared.source
+    off_topic = recurrence.flags([p.text for p in prepared.paragraphs], source.title)
+    own = frozenset(cluster_by_text[text_ids[fp]] for fp in prepared.fingerprints)
+    return {
+        text_ids[fp]
+        for fp, off in zip(prepared.fingerprints, off_topic, strict=True)
+        if recurrence.is_boilerplate(cluster_by_text[text_ids[fp]], (off, own))
+    }
+
+
 def _doc_vector(
     prepared: PreparedArticle,
     text_ids: Mapping[str, int],
     new_vectors: Mapping[str, NDArray[np.float32]],
     known_vectors: Mapping[int, NDArray[np.float32]],
+    boilerplate: Collection[int] = (),
 ) -> NDArray[np.float64]:
-    """The article's document vector: the normalised mean of its paragraph vectors."""
+    """The article's document vector: the normalised mean of its paragraph vectors.
+
+    Paragraphs whose texts are in ``boilerplate`` (text ids; learned boilerplate) are left
+    out, unless nothing would be left.
+    """
+    kept = [fp for fp in prepared.fingerprints if text_ids[fp] not in boilerplate]
     rows = [
         new_vectors[fp] if fp in new_vectors else known_vectors[text_ids[fp]]
-        for fp in prepared.fingerprints
+        for fp in (kept or prepared.fingerprints)
     ]
     doc = np.mean(np.asarray(rows, dtype=np.float64), axis=0)
     norm = float(np.linalg.norm(doc))
@@ -327,7 +357,7 @@ def _choose_story(
     doc_unit: NDArray[np.float64],
     now: float,
     config: GroupConfig,
-    recurrence: RecurrenceIndex | None = None,
+    boilerplate_texts: Collection[int] = (),
 ) -> tuple[str | None, tuple[str, ...], str]:
     source = prepared.source
     keyed = world.story_keys.get(source.story_key) if source.story_key is not None else None
@@ -337,18 +367,8 @@ def _choose_story(
         keyed_story_id=world.current_story_id(keyed) if keyed is not None else None,
     )
     shared: dict[str, set[str]] = {}
-    off_topic = (
-        recurrence.flags([p.text for p in prepared.paragraphs], source.title)
-        if recurrence is not None
-        else (False,) * len(prepared.paragraphs)
-    )
-    own = frozenset(cluster_by_text[text_ids[fp]] for fp in prepared.fingerprints)
-    boilerplate = {
-        cluster_by_text[text_ids[fp]]
-        for fp, off in zip(prepared.fingerprints, off_topic, strict=True)
-        if recurrence is not None
-        and recurrence.is_boilerplate(cluster_by_text[text_ids[fp]], (off, own))
-    }
+    # Learned boilerplate (a footer, a teaser) is no evidence of a story.
+    boilerplate = {cluster_by_text[t] for t in boilerplate_texts}
     if source.story_key is None:
         for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True):
             if count_words(p.text) < config.min_shared_words:

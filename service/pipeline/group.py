@@ -31,11 +31,12 @@ Boundaries need evidence from the stories themselves:
 * **an article that quotes several stories joins at most the one it is about**: when it shares
   paragraphs with two or more stories that are not alike, shared paragraphs decide nothing and
   it joins the one whose centroid it is similar to (``join_similarity``), or founds a story;
-* **cannot-link**: a candidate whose named entities conflict with the article's
-  (:mod:`service.pipeline.constraints`: a templated report of another event — the same fire
-  sentence in another town) is not joined on similarity; only shared content paragraphs can
-  link across such a conflict. Learned boilerplate (:mod:`service.pipeline.recurrence`) never
-  counts as a shared paragraph: the caller leaves it out of ``shared_clusters``.
+* **cannot-link**: a candidate outside the time window whose named entities conflict with the
+  article's (:mod:`service.pipeline.constraints`: a templated report of another event — the
+  same fire sentence in another town weeks later) is not joined on similarity; only shared
+  content paragraphs can link across such a conflict. Learned boilerplate
+  (:mod:`service.pipeline.recurrence`) never counts as a shared paragraph: the caller leaves it
+  out of ``shared_clusters``.
 
 This decision is the immediate one. A background pass (:mod:`service.pipeline.regroup`)
 re-clusters the recent unkeyed stories a few seconds later on a signal that adapts to the
@@ -195,15 +196,19 @@ def assign_story(
 
     window = config.window_hours * 3600.0
 
+    def near(c: StoryCandidate) -> bool:
+        return c.first_time - window <= article.time <= c.last_time + window
+
     def bar(c: StoryCandidate) -> float:
-        near = c.first_time - window <= article.time <= c.last_time + window
-        return config.join_similarity if near else config.resume_similarity
+        return config.join_similarity if near(c) else config.resume_similarity
 
     def shares(c: StoryCandidate) -> bool:
         return c.shared_clusters >= config.min_shared_clusters
 
     def similar(c: StoryCandidate) -> bool:
-        return not c.conflict and c.similarity >= bar(c)
+        # A conflict of names counts outside the window only: within it, a developing story
+        # names new people and places as it goes.
+        return not (c.conflict and not near(c)) and c.similarity >= bar(c)
 
     def alike(a: StoryCandidate, b: StoryCandidate) -> bool:
         if story_similarity is None:
@@ -233,9 +238,7 @@ def assign_story(
     reason = "shared" if shares(target) else "similar"
     group = [target]
     for c in linked[1:]:
-        strong = shares(c) or (
-            not c.conflict and c.similarity >= max(config.merge_similarity, bar(c))
-        )
+        strong = shares(c) or (similar(c) and c.similarity >= config.merge_similarity)
         keys_clash = c.story_key is not None and any(
             g.story_key is not None and g.story_key != c.story_key for g in group
         )

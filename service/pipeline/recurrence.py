@@ -17,8 +17,8 @@ block that recurs across pages whose content it has nothing to do with is templa
 * a paragraph's topicality in an article is the share of its content words that also occur in
   the article's title or other paragraphs (:func:`topicality`);
 * an occurrence is **off-topic** when that share is below ``max_topicality`` and the paragraph
-  is one of the last two of its article, never the first (templates sit at the end of the
-  content: a teaser line and then a footer);
+  is the last of its article, never the first (templates that survive splitting sit at the
+  end of the content: a footer, a funding note);
 * an occurrence is **isolated** when the cluster is the article's only link to the cluster's
   other carriers (:func:`isolated`): unrelated articles share a footer and nothing else, while
   wire copies share several paragraphs;
@@ -43,8 +43,12 @@ from dataclasses import dataclass
 from service.domain.models import Article
 from service.pipeline.lexical import content_terms
 
-# A teaser line and a footer can follow each other at the end of an article.
-TAIL = 2
+# Templates that survive splitting sit in the last paragraph: a footer, a funding note, a
+# newsletter prompt. (Two would also catch a teaser above a footer, but in the short articles
+# of a feed the last two paragraphs are often half the story; teasers are short lines, which
+# link nothing anyway (``GroupConfig.min_shared_words``), and known teaser shapes are dropped
+# at split time.)
+TAIL = 1
 
 
 @dataclass(frozen=True, slots=True)
