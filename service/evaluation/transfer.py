@@ -76,6 +76,8 @@ class TransferRow:
         default_f1: BCubed F1 on it at the defaults (chosen on all sets: a dev-set figure).
         tfidf_threshold: the TF-IDF baseline's threshold chosen on the other sets.
         tfidf_f1: its BCubed F1 on the held-out set.
+        all_sets_choice: the knobs the same rule picks on every set (what a default chosen by
+            this rule would be).
     """
 
     held_out: str
@@ -86,6 +88,7 @@ class TransferRow:
     default_f1: float
     tfidf_threshold: float
     tfidf_f1: float
+    all_sets_choice: tuple[float, int] = (0.0, 0)
 
 
 def _f1(pred: Sequence[Any], gold: Sequence[str]) -> float:
@@ -151,6 +154,7 @@ def leave_one_out(sweeps: Sequence[SetSweep], defaults: RegroupConfig) -> list[T
     """
     if len(sweeps) < 2:
         raise ValueError("leave-one-out needs at least two sets")
+    z_all, w_all, _ = choose_on_all(sweeps)
     rows = []
     for held in sweeps:
         others = [s for s in sweeps if s is not held]
@@ -169,9 +173,21 @@ def leave_one_out(sweeps: Sequence[SetSweep], defaults: RegroupConfig) -> list[T
                 default,
                 threshold,
                 held.tfidf[threshold],
+                (z_all, w_all),
             )
         )
     return rows
+
+
+def choose_on_all(sweeps: Sequence[SetSweep]) -> tuple[float, int, dict[str, float]]:
+    """The same selection rule on every set: the knobs a default should take.
+
+    Returns:
+        ``(link_z, title_weight, F1 per set at them)`` (dev-set figures: chosen on the sets).
+    """
+    mean = {k: sum(s.wiredesk[k] for s in sweeps) / len(sweeps) for k in sweeps[0].wiredesk}
+    z, w = _middle_best(mean)
+    return z, w, {s.dataset: s.wiredesk[(z, w)] for s in sweeps}
 
 
 def render_rows(rows: Sequence[TransferRow]) -> str:
@@ -187,4 +203,7 @@ def render_rows(rows: Sequence[TransferRow]) -> str:
             f"{100 * r.wiredesk_f1:>8.2f}  {100 * r.default_f1:>10.2f}  {r.tfidf_threshold:>9.4f}  "
             f"{100 * r.tfidf_f1:>5.2f}"
         )
+    if rows:
+        z, w = rows[0].all_sets_choice
+        lines.append(f"the same rule on all sets picks link_z {z:.2f}, title_weight {w}")
     return "\n".join(lines)
