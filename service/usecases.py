@@ -595,7 +595,11 @@ class Wiredesk:
             "paragraphs": sum(len(a.paragraphs) for a in w.articles.values()),
             "texts": len(w.texts),
             "clusters": len(carried),
-            "cross_outlet_clusters": sum(1 for c in carried if w.cluster_outlet_count(c) >= 2),
+            "cross_outlet_clusters": sum(
+                1
+                for c in carried
+                if w.cluster_outlet_count(c) >= 2 and c not in self.recurrence.boilerplate()
+            ),
             "stories": sum(1 for _ in w.live_stories()),
             "index_vectors": len(self.index),
             "embed_calls": self.embedder.calls,
