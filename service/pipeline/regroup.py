@@ -108,8 +108,8 @@ class RegroupConfig:
             counts (a paragraph word counts once): the headline names the story. This is
             field weighting as in BM25F (Robertson, Zaragoza & Taylor 2004). Sublinear TF keeps it
             gentle: a word only in the title weighs ``1 + ln 48`` = 4.9 times a word met once
-            in the body (``1 + ln 24`` = 4.2 at 24). BCubed F1 (Giveme5W1H / MultiLing; DUC 2003's copy has no titles and
-            stays 0.970) at ``link_z`` 1.40: 0.954 / 0.970 at 1 (a title word is one more
+            in the body (``1 + ln 24`` = 4.2 at 24). BCubed F1 (Giveme5W1H / MultiLing;
+            DUC 2003's copy has no titles and stays 0.970) at ``link_z`` 1.40: 0.954 / 0.970 at 1 (a title word is one more
             word), 0.954 / 0.991 at 8, 0.969 / 0.991 at 16 to 48. Heavier titles widen the range
             of bars that give those figures (1.35-1.425 at 16, 1.35-1.475 at 24, 1.325-1.50 at
             48) but lean more on headlines, which on a real feed can be generic ("Live
