@@ -106,20 +106,20 @@ class RegroupConfig:
             grouping's window.
         title_weight: each word of an article's title counts this many times in its term
             counts (a paragraph word counts once): the headline names the story. This is
-            field weighting as in BM25F (Robertson, Zaragoza & Taylor 2004). Sublinear TF keeps it
-            gentle: a word only in the title weighs ``1 + ln 48`` = 4.9 times a word met once
-            in the body (``1 + ln 24`` = 4.2 at 24). BCubed F1 (Giveme5W1H / MultiLing;
-            DUC 2003's copy has no titles and stays 0.970) at ``link_z`` 1.40: 0.954 / 0.970 at 1 (a title word is one more
-            word), 0.954 / 0.991 at 8, 0.969 / 0.991 at 16 to 48. Heavier titles widen the range
-            of bars that give those figures (1.35-1.425 at 16, 1.35-1.475 at 24, 1.325-1.50 at
-            48) but lean more on headlines, which on a real feed can be generic ("Live
-            updates"). Session 9 took 24, the lightest weight whose range has 1.40 at least
-            0.05 from either edge, a choice made on all three sets. Session 10 chose anew by
-            the rule that ``wiredesk eval stories --leave-one-out`` tests for transfer (best
-            mean BCubed F1 over the sets on the grid link_z 1.10-1.80 x weight 1/8/16/24/48,
-            middle of the tied points): 48 (with link_z 1.40). Chosen on two sets and scored
-            on the third, that rule gives 0.970 / 0.911 / 0.966 (DUC 2003 / Giveme5W1H /
-            MultiLing).
+            field weighting as in BM25F (Robertson, Zaragoza & Taylor 2004). Sublinear TF
+            keeps it gentle: a word only in the title weighs ``1 + ln 48`` = 4.9 times a word
+            met once in the body (``1 + ln 24`` = 4.2 at 24). BCubed F1 (Giveme5W1H /
+            MultiLing; DUC 2003's copy has no titles and stays 0.970) at ``link_z`` 1.40:
+            0.954 / 0.970 at 1 (a title word is one more word), 0.954 / 0.991 at 8,
+            0.969 / 0.991 at 16 to 48. Heavier titles widen the range of bars that give those
+            figures (1.35-1.425 at 16, 1.35-1.475 at 24, 1.325-1.50 at 48) but lean more on
+            headlines, which on a real feed can be generic ("Live updates"). Session 9 took
+            24, the lightest weight whose range has 1.40 at least 0.05 from either edge, a
+            choice made on all three sets. Session 10 chose anew by the rule that
+            ``wiredesk eval stories --leave-one-out`` tests for transfer (best mean BCubed F1
+            over the sets on the grid link_z 1.10-1.80 x weight 1/8/16/24/48, middle of the
+            tied points): 48 (with link_z 1.40). Chosen on two sets and scored on the third,
+            that rule gives 0.970 / 0.911 / 0.966 (DUC 2003 / Giveme5W1H / MultiLing).
     """
 
     enabled: bool = True
