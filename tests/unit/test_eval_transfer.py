@@ -18,7 +18,7 @@ def test_knobs_are_chosen_on_the_other_sets_only() -> None:
     a = sweep("a", {(1.4, 24): 0.99, (1.6, 24): 0.80}, {0.1: 0.9, 0.2: 0.5})
     b = sweep("b", {(1.4, 24): 0.70, (1.6, 24): 0.90}, {0.1: 0.4, 0.2: 0.8})
     c = sweep("c", {(1.4, 24): 0.75, (1.6, 24): 0.85}, {0.1: 0.5, 0.2: 0.7})
-    rows = {r.held_out: r for r in leave_one_out([a, b, c], RegroupConfig())}
+    rows = {r.held_out: r for r in leave_one_out([a, b, c], RegroupConfig(title_weight=24))}
     assert (rows["a"].link_z, rows["a"].wiredesk_f1, rows["a"].default_f1) == (1.6, 0.80, 0.99)
     assert rows["a"].chosen_on == ("b", "c")
     assert (rows["a"].tfidf_threshold, rows["a"].tfidf_f1) == (0.2, 0.5)
