@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import msgspec
@@ -23,11 +23,13 @@ from numpy.typing import NDArray
 from service.domain.errors import InvalidInputError
 from service.domain.models import Article, ArticleInput, ChangeSet, Paragraph, Story, TextRecord
 from service.domain.world import World
+from service.pipeline.constraints import article_entities, entity_conflict
 from service.pipeline.dedup import DedupConfig, Neighbour, NewText, assign_clusters
 from service.pipeline.fingerprint import fingerprint
 from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
 from service.pipeline.lexical import signature
 from service.pipeline.normalise import normalise_line, normalise_text
+from service.pipeline.recurrence import RecurrenceIndex
 from service.pipeline.split import SplitConfig, SplitParagraph, count_words, split_article
 from service.pipeline.urls import canonical_url
 
@@ -158,6 +160,7 @@ def plan(
     now: float,
     dedup: DedupConfig,
     group: GroupConfig,
+    recurrence: RecurrenceIndex | None = None,
 ) -> tuple[ChangeSet, Outcome]:
     """Plan the change set for one prepared article.
 
@@ -170,6 +173,8 @@ def plan(
         now: the current time.
         dedup: near-duplicate decision config.
         group: story grouping config.
+        recurrence: learned boilerplate statistics (a recurring off-topic paragraph links no
+            story); None: every shared paragraph counts.
 
     Returns:
         The change set and the outcome. An identical re-post returns an empty change set.
@@ -191,15 +196,17 @@ def plan(
     text_ids, new_texts, text_records, cluster_by_text = _place_texts(
         world, prepared, new_vectors, neighbours, counters, dedup
     )
-    doc_unit = _doc_vector(prepared, text_ids, new_vectors, known_vectors)
+    boilerplate = learned_boilerplate(prepared, text_ids, cluster_by_text, recurrence)
+    doc_unit = _doc_vector(prepared, text_ids, new_vectors, known_vectors, boilerplate)
     if existing is not None:  # an update keeps its story (see the README)
         story_id: str | None = world.current_story_id(existing.story_id)
         merged: tuple[str, ...] = ()
         reason = "update"
     else:
         story_id, merged, reason = _choose_story(
-            world, prepared, text_ids, cluster_by_text, doc_unit, now, group
+            world, prepared, text_ids, cluster_by_text, doc_unit, now, group, boilerplate
         )
+    founded = story_id is None
     story_id, story_records, story_keys = _story_records(
         world, story_id, merged, source.story_key, counters, now
     )
@@ -236,6 +243,7 @@ def plan(
         redirects=dict.fromkeys(merged, story_id),
         story_keys=story_keys,
         counters=counters,
+        founders={story_id: article_id} if founded else {},
     )
     status = "updated" if existing is not None else "created"
     return changes, _outcome(
@@ -322,16 +330,45 @@ def _place_texts(
     return text_ids, new_texts, records, cluster_by_text
 
 
+def learned_boilerplate(
+    prepared: PreparedArticle,
+    text_ids: Mapping[str, int],
+    cluster_by_text: Mapping[int, str],
+    recurrence: RecurrenceIndex | None,
+) -> set[int]:
+    """Text ids of the article's paragraphs that are learned boilerplate, this article counted.
+
+    (:mod:`service.pipeline.recurrence`: the second article that ends with a footer already
+    finds it boilerplate.)
+    """
+    if recurrence is None:
+        return set()
+    source = prepared.source
+    off_topic = recurrence.flags([p.text for p in prepared.paragraphs], source.title)
+    own = frozenset(cluster_by_text[text_ids[fp]] for fp in prepared.fingerprints)
+    return {
+        text_ids[fp]
+        for fp, off in zip(prepared.fingerprints, off_topic, strict=True)
+        if recurrence.is_boilerplate(cluster_by_text[text_ids[fp]], (off, own))
+    }
+
+
 def _doc_vector(
     prepared: PreparedArticle,
     text_ids: Mapping[str, int],
     new_vectors: Mapping[str, NDArray[np.float32]],
     known_vectors: Mapping[int, NDArray[np.float32]],
+    boilerplate: Collection[int] = (),
 ) -> NDArray[np.float64]:
-    """The article's document vector: the normalised mean of its paragraph vectors."""
+    """The article's document vector: the normalised mean of its paragraph vectors.
+
+    Paragraphs whose texts are in ``boilerplate`` (text ids; learned boilerplate) are left
+    out, unless nothing would be left.
+    """
+    kept = [fp for fp in prepared.fingerprints if text_ids[fp] not in boilerplate]
     rows = [
         new_vectors[fp] if fp in new_vectors else known_vectors[text_ids[fp]]
-        for fp in prepared.fingerprints
+        for fp in (kept or prepared.fingerprints)
     ]
     doc = np.mean(np.asarray(rows, dtype=np.float64), axis=0)
     norm = float(np.linalg.norm(doc))
@@ -373,6 +410,14 @@ def _story_records(
     return story_id, (bump_story(world, story_id, merged, now),), {}
 
 
+def story_entities(world: World, story_id: str) -> frozenset[str]:
+    """The named entities of a story's articles (their union)."""
+    out: set[str] = set()
+    for article in world.story_articles(story_id):
+        out |= article_entities(article.title, (p.text for p in article.paragraphs))
+    return frozenset(out)
+
+
 def _choose_story(
     world: World,
     prepared: PreparedArticle,
@@ -381,6 +426,7 @@ def _choose_story(
     doc_unit: NDArray[np.float64],
     now: float,
     config: GroupConfig,
+    boilerplate_texts: Collection[int] = (),
 ) -> tuple[str | None, tuple[str, ...], str]:
     source = prepared.source
     keyed = world.story_keys.get(source.story_key) if source.story_key is not None else None
@@ -390,11 +436,15 @@ def _choose_story(
         keyed_story_id=world.current_story_id(keyed) if keyed is not None else None,
     )
     shared: dict[str, set[str]] = {}
+    # Learned boilerplate (a footer, a teaser) is no evidence of a story.
+    boilerplate = {cluster_by_text[t] for t in boilerplate_texts}
     if source.story_key is None:
         for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True):
             if count_words(p.text) < config.min_shared_words:
                 continue
             cluster = cluster_by_text[text_ids[fp]]
+            if cluster in boilerplate:
+                continue  # learned boilerplate (a footer, a teaser) is no evidence of a story
             for other in world.cluster_articles.get(cluster, {}):
                 carrier = world.articles[other]
                 if carrier.outlet == source.outlet:
@@ -409,6 +459,14 @@ def _choose_story(
         similar = world.similar_stories(doc_unit, config.join_similarity)
     else:
         similar = {}
+    entities = article_entities(
+        source.title,
+        (
+            p.text
+            for fp, p in zip(prepared.fingerprints, prepared.paragraphs, strict=True)
+            if cluster_by_text[text_ids[fp]] not in boilerplate
+        ),
+    )
     candidates = []
     for sid in sorted(set(shared) | set(similar)):
         first, last = world.story_span(sid)
@@ -422,9 +480,15 @@ def _choose_story(
                 len(shared.get(sid, ())),
                 similar.get(sid, 0.0),
                 story.story_key,
+                conflict=entity_conflict(entities, story_entities(world, sid), config.entities),
             )
         )
-    decision = assign_story(evidence, candidates, config)
+    pairs = {
+        frozenset((a.story_id, b.story_id)): world.story_similarity(a.story_id, b.story_id)
+        for x, a in enumerate(candidates)
+        for b in candidates[x + 1 :]
+    }
+    decision = assign_story(evidence, candidates, config, pairs)
     return decision.story_id, decision.merged, decision.reason
 
 

@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 from service.pipeline.dedup import DedupConfig
 from service.pipeline.group import GroupConfig
+from service.pipeline.recurrence import RecurrenceConfig
 from service.pipeline.regroup import RegroupConfig
 from service.pipeline.split import SplitConfig
 from service.pipeline.summarize import SummarizeConfig
@@ -114,6 +115,7 @@ class Settings:
         dedup: near-duplicate paragraph clustering.
         group: story grouping (the online decision, as each article arrives).
         regroup: story regrouping (the background pass that re-clusters recent stories).
+        recurrence: learned boilerplate (paragraphs recurring off-topic across articles).
         summarize: brief defaults (``max_words`` 100 as in DUC).
         title: the story title rule's hysteresis (:mod:`service.pipeline.title`).
         log_level: Python logging level name.
@@ -152,6 +154,7 @@ class Settings:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     group: GroupConfig = field(default_factory=GroupConfig)
     regroup: RegroupConfig = field(default_factory=RegroupConfig)
+    recurrence: RecurrenceConfig = field(default_factory=RecurrenceConfig)
     summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
     title: TitleConfig = field(default_factory=TitleConfig)
     log_level: str = "INFO"

@@ -32,6 +32,7 @@ from service.ingest import Outcome, PreparedArticle, new_fingerprints, plan, pre
 from service.lineage import finalise
 from service.metrics import Metrics
 from service.pipeline.dedup import Neighbour
+from service.pipeline.recurrence import RecurrenceIndex
 from service.pipeline.summarize import SourceSentence, summarize
 from service.regrouping import RegroupResult, TermsMemo, plan_regroup
 from service.settings import Settings
@@ -185,6 +186,10 @@ class Wiredesk:
         # Set when an unkeyed story changed since the last regrouping pass (see regroup()).
         self.regroup_wanted = asyncio.Event()
         self._terms = TermsMemo(settings.regroup.title_weight)
+        # Learned boilerplate (service.pipeline.recurrence), derived from the stored articles.
+        self.recurrence = RecurrenceIndex(settings.recurrence)
+        # Stories an update changed since the last pass (new articles are found by seq).
+        self._touched: set[str] = set()
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -200,7 +205,22 @@ class Wiredesk:
         if reason is not None:
             log.warning("index snapshot discarded (%s); rebuilding it from the store", reason)
             self.index.remove(self.index.ids())
+        self._rebuild_recurrence()
         await self._reconcile_index()
+
+    def _rebuild_recurrence(self) -> None:
+        cluster_of = {t: r.cluster_id for t, r in self.world.texts.items()}
+        self.recurrence.rebuild(self.world.articles.values(), cluster_of)
+
+    def _learn(self, changes: ChangeSet, previous: dict[str, Article]) -> None:
+        """Update the recurrence statistics with stored articles (after ``world.apply``)."""
+        for article in changes.articles:
+            old = previous.get(article.article_id)
+            if old is not None:
+                self.recurrence.remove(old.article_id)
+            self.recurrence.add(
+                article, [self.world.texts[p.text_id].cluster_id for p in article.paragraphs]
+            )
 
     async def _distrust_snapshot(self) -> str | None:
         """Why the index's contents must not be trusted, or ``None``.
@@ -420,10 +440,16 @@ class Wiredesk:
                 now,
                 self.settings.dedup,
                 self.settings.group,
+                self.recurrence,
             )
             changes = finalise(world, changes, outcome.reason, now, self.settings.title)
         if not changes.articles:
             return outcome
+        previous = {
+            a.article_id: world.articles[a.article_id]
+            for a in changes.articles
+            if a.article_id in world.articles
+        }
         with self.metrics.time("commit"):
             await self._commit(changes)
         if changes.texts:
@@ -444,6 +470,9 @@ class Wiredesk:
             self._dirty = True
         else:
             world.apply(changes)
+        self._learn(changes, previous)
+        if outcome.status == "updated":
+            self._touched.add(outcome.story_id)
         self.metrics.embedded.inc(len(changes.texts))
         self.metrics.reused.inc(len(prepared.paragraphs) - len(changes.texts))
         self.metrics.merges.inc(len(changes.redirects))
@@ -480,18 +509,32 @@ class Wiredesk:
         async with self._lock:
             self.regroup_wanted.clear()
             now = self.clock()
+            touched = set(self._touched)
             with self.metrics.time("regroup"):
-                result = await asyncio.to_thread(plan_regroup, self.world, config, now, self._terms)
+                result = await asyncio.to_thread(
+                    plan_regroup,
+                    self.world,
+                    config,
+                    now,
+                    self._terms,
+                    touched,
+                    frozenset(self.recurrence.boilerplate()),
+                    self.settings.group.min_shared_words,
+                )
             self._terms.end_pass()
+            self._touched.clear()
             changes = finalise(self.world, result.changes, "regroup", now, self.settings.title)
-            if changes.articles:
+            if changes.articles or changes.redirects or changes.counters:
                 try:
                     with self.metrics.time("commit"):
                         await self.store.commit(changes)
                 except UnavailableError:
+                    self._touched |= touched  # still to be looked at
                     self.regroup_wanted.set()  # the next pass tries again
                     raise
                 self.world.apply(changes)
+                if changes.articles or changes.redirects:
+                    log.info("regroup pass: %d redirects re-pointed", result.repointed)
                 self.metrics.regrouped.inc(result.moved)
                 self.metrics.merges.inc(len(changes.redirects))
                 await self._invalidate(changes)
@@ -557,10 +600,11 @@ class Wiredesk:
         """
         current = self._story_id(story_id)
         articles = tuple(self.world.story_articles(current))
+        boilerplate = self.recurrence.boilerplate()
         clusters = [
             self.world.cluster_view(c)
             for c in self.world.clusters_of(a.article_id for a in articles)
-            if len(self.world.cluster_articles.get(c, {})) >= 2
+            if len(self.world.cluster_articles.get(c, {})) >= 2 and c not in boilerplate
         ]
         clusters.sort(key=lambda c: (-len(c.outlets), -len(c.paragraphs), c.cluster_id))
         return StoryDetail(self.world.story_view(current), articles, tuple(clusters), story_id)
@@ -611,7 +655,8 @@ class Wiredesk:
             ids = self.world.clusters_of(articles)
         else:
             ids = [c for c, carriers in self.world.cluster_articles.items() if carriers]
-        wide = [(self.world.cluster_outlet_count(c), c) for c in ids]
+        boilerplate = self.recurrence.boilerplate()  # learned boilerplate is no story's copy
+        wide = [(self.world.cluster_outlet_count(c), c) for c in ids if c not in boilerplate]
         wide = [(n, c) for n, c in wide if n >= min_outlets]
         wide.sort(key=lambda t: (-t[0], t[1]))
         return [self.world.cluster_view(c) for _, c in wide[:limit]]
@@ -717,9 +762,12 @@ class Wiredesk:
 
     def _sources(self, story_id: str) -> list[SourceSentence]:
         out = []
+        boilerplate = self.recurrence.boilerplate()
         for article in self.world.story_articles(story_id):
             for p in article.paragraphs:
                 cluster = self.world.texts[p.text_id].cluster_id
+                if cluster in boilerplate:
+                    continue  # learned boilerplate never enters a brief
                 for i, sentence in enumerate(p.sentences):
                     out.append(
                         SourceSentence(
@@ -754,7 +802,11 @@ class Wiredesk:
             "paragraphs": sum(len(a.paragraphs) for a in w.articles.values()),
             "texts": len(w.texts),
             "clusters": len(carried),
-            "cross_outlet_clusters": sum(1 for c in carried if w.cluster_outlet_count(c) >= 2),
+            "cross_outlet_clusters": sum(
+                1
+                for c in carried
+                if w.cluster_outlet_count(c) >= 2 and c not in self.recurrence.boilerplate()
+            ),
             "stories": sum(1 for _ in w.live_stories()),
             "index_vectors": len(self.index),
             "embed_calls": self.embedder.calls,

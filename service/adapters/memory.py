@@ -31,6 +31,7 @@ class MemoryStore:
         self._counters: dict[str, int] = {}
         self._deployment = uuid.uuid4().hex
         self._history: dict[str, list[StoryEvent]] = {}
+        self._founders: dict[str, str] = {}
 
     def _check(self) -> None:
         if self.down:
@@ -52,6 +53,7 @@ class MemoryStore:
             held = self._history.setdefault(event.story_id, [])
             held.append(event)
             del held[:-MAX_EVENTS_PER_STORY]
+        self._founders.update(changes.founders)
         self.commits += 1
 
     async def load(self) -> Snapshot:
@@ -64,7 +66,8 @@ class MemoryStore:
             dict(self._redirects),
             dict(self._story_keys),
             dict(self._counters),
-            tuple(e for held in self._history.values() for e in held),
+            events=tuple(e for held in self._history.values() for e in held),
+            founders=dict(self._founders),
         )
 
     async def load_vectors(self, text_ids: Iterable[int]) -> Mapping[int, bytes]:

@@ -15,6 +15,8 @@ key                    type    holds
 ``P:counters``         hash    id counters
 ``P:history:<story>``  list    the story id's lineage events (StoryEvent), oldest first,
                                capped at the newest ``MAX_EVENTS_PER_STORY``
+``P:founders``         hash    story id (live or merged away) -> founding article id
+``P:deployment``       string  this deployment's random id (index snapshots carry it)
 ``P:brief:*``          string  cached brief JSON (with TTL)
 ``P:brieftag:<story>`` set     cache keys of one story's briefs, for invalidation
 =====================  ======  ================================================
@@ -124,6 +126,8 @@ class RedisStore:
                     key = self._k(f"history:{story_id}")
                     pipe.rpush(key, *encoded)
                     pipe.ltrim(key, -MAX_EVENTS_PER_STORY, -1)
+                if changes.founders:
+                    pipe.hset(self._k("founders"), mapping=_fields(changes.founders))
                 await pipe.execute()
         except RedisError as exc:
             raise _unavailable(exc) from exc
@@ -147,10 +151,18 @@ class RedisStore:
             story_keys = _str_map(await self._hgetall("story_keys"))
             counters = {k: int(v) for k, v in _str_map(await self._hgetall("counters")).items()}
             events = await self._history()
+            founders = _str_map(await self._hgetall("founders"))
         except RedisError as exc:
             raise _unavailable(exc) from exc
         return Snapshot(
-            tuple(articles), tuple(texts), tuple(stories), redirects, story_keys, counters, events
+            tuple(articles),
+            tuple(texts),
+            tuple(stories),
+            redirects,
+            story_keys,
+            counters,
+            events=events,
+            founders=founders,
         )
 
     async def _history(self) -> tuple[StoryEvent, ...]:

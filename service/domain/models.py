@@ -149,6 +149,9 @@ class ChangeSet:
             ``event``).
         events: the story history entries this change makes (derived from the rest by
             :func:`service.lineage.finalise` just before the commit).
+        founders: story id -> the id of its founding article, for stories founded by this
+            change (the id contract: a story id follows its founder; see
+            :mod:`service.regrouping`).
     """
 
     articles: tuple[Article, ...] = ()
@@ -159,6 +162,7 @@ class ChangeSet:
     story_keys: Mapping[str, str] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
     events: tuple[StoryEvent, ...] = ()
+    founders: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +176,4 @@ class Snapshot:
     story_keys: Mapping[str, str] = field(default_factory=dict)
     counters: Mapping[str, int] = field(default_factory=dict)
     events: tuple[StoryEvent, ...] = ()
+    founders: Mapping[str, str] = field(default_factory=dict)

@@ -85,10 +85,15 @@ class World:
         self.stories: dict[str, Story] = {}
         self.redirects: dict[str, str] = {}
         self.story_keys: dict[str, str] = {}
+        # Story id (live or merged away) -> its founding article (the id contract).
+        self.founders: dict[str, str] = {}
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
         self.history = StoryHistory()
         # Derived.
         self.members: dict[str, set[str]] = defaultdict(set)
+        # Article -> the story whose members hold it (a redirect may be re-pointed later, so
+        # an article's stored story id is not resolved again to find where it was counted).
+        self._home: dict[str, str] = {}
         self.cluster_articles: dict[str, dict[str, int]] = defaultdict(dict)
         self._centroid_sum: dict[str, NDArray[np.float64]] = {}
 
@@ -105,10 +110,15 @@ class World:
                 story_keys=snapshot.story_keys,
                 counters=snapshot.counters,
                 events=tuple(sorted(snapshot.events, key=lambda e: e.event_id)),
+                founders=snapshot.founders,
             )
         )
         # Articles last: their story ids may point at stories merged since.
         world.apply(ChangeSet(articles=tuple(sorted(snapshot.articles, key=lambda a: a.seq))))
+        # Stores written before founders were kept: a live story's founder is its first member.
+        for story_id, members in world.members.items():
+            if members and story_id in world.stories and story_id not in world.founders:
+                world.founders[story_id] = min(members, key=lambda a: world.articles[a].seq)
         return world
 
     def apply(self, changes: ChangeSet) -> None:
@@ -118,6 +128,7 @@ class World:
             self.by_fingerprint[text.fingerprint] = text.text_id
         for story in changes.stories:
             self.stories[story.story_id] = story
+        self.founders.update(changes.founders)
         for old, new in changes.redirects.items():
             self._merge(old, new)
         self.story_keys.update(changes.story_keys)
@@ -133,6 +144,8 @@ class World:
         self.stories.pop(old, None)
         moved = self.members.pop(old, set())
         self.members[survivor] |= moved
+        for article_id in moved:
+            self._home[article_id] = survivor
         moved_sum = self._centroid_sum.pop(old, None)
         if moved_sum is not None:
             self._centroid_sum[survivor] = (
@@ -152,6 +165,7 @@ class World:
         self.by_content.setdefault(key, article.article_id)
         story_id = self.current_story_id(article.story_id)
         self.members[story_id].add(article.article_id)
+        self._home[article.article_id] = story_id
         self._centroid_sum[story_id] = self._centroid_sum.get(
             story_id, np.zeros(self.dim)
         ) + self.doc_vector(article)
@@ -165,7 +179,7 @@ class World:
         key = (article.outlet.casefold(), tuple(p.text_id for p in article.paragraphs))
         if self.by_content.get(key) == article.article_id:
             del self.by_content[key]
-        story_id = self.current_story_id(article.story_id)
+        story_id = self._home.get(article.article_id) or self.current_story_id(article.story_id)
         self.members[story_id].discard(article.article_id)
         if story_id in self._centroid_sum:
             self._centroid_sum[story_id] = self._centroid_sum[story_id] - self.doc_vector(article)
@@ -177,6 +191,14 @@ class World:
                 del seen[article.article_id]
 
     # ----------------------------------------------------------------------------- lookups
+    def story_similarity(self, a: str, b: str) -> float:
+        """Cosine between two live stories' centroids (0.0 when either has none)."""
+        sa, sb = self._centroid_sum.get(a), self._centroid_sum.get(b)
+        if sa is None or sb is None:
+            return 0.0
+        na, nb = float(np.linalg.norm(sa)), float(np.linalg.norm(sb))
+        return float(sa @ sb) / (na * nb) if na > 0 and nb > 0 else 0.0
+
     def current_story_id(self, story_id: str) -> str:
         """Follow redirects to the surviving story (path-compressed)."""
         seen = []

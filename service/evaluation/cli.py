@@ -42,6 +42,7 @@ from service.evaluation.runner import (
     sample_clusters,
     wiredesk_stories,
 )
+from service.evaluation.transfer import leave_one_out, render_rows, sweep_set
 from service.evaluation.trust import TrustReport, evaluate_trust
 from service.settings import Settings
 
@@ -115,6 +116,11 @@ def add_parser(sub: Any) -> None:
         help="stream: stability probes after the stream (0-6)",
     )
     p.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="stories: choose the regrouping knobs on the other sets, score each held-out set",
+    )
+    p.add_argument(
         "--mrpc-split",
         choices=["train", "test"],
         default="test",
@@ -138,18 +144,28 @@ def main(args: argparse.Namespace) -> int:
     else:
         if args.what in ("briefs", "all"):
             reports += _briefs(args, settings, embedder, wanted)
-        if args.what in ("stories", "all"):
+        if args.what in ("stories", "all") and args.leave_one_out:
+            reports += _leave_one_out(args, settings, embedder, wanted)
+        elif args.what in ("stories", "all"):
             reports += _stories(args, settings, embedder, wanted)
         if args.what in ("dedup", "all"):
             reports += _dedup(args, settings, embedder, wanted)
         if args.what in ("stream", "all"):
             reports += _stream(args, settings, embedder, wanted)
     for report in reports:
-        print(render(report))
+        print(render_rows(report) if isinstance(report, list) else render(report))
         print()
     print(f"total wall time {time.perf_counter() - started:.1f} s")
     if args.json is not None:
-        args.json.write_text(json.dumps([_jsonable(r) for r in reports], indent=1))
+        args.json.write_text(
+            json.dumps(
+                [
+                    [dataclasses.asdict(row) for row in r] if isinstance(r, list) else _jsonable(r)
+                    for r in reports
+                ],
+                indent=1,
+            )
+        )
     return 0
 
 
@@ -229,6 +245,25 @@ def _stories(
         )
         out.append(report)
     return out
+
+
+def _leave_one_out(
+    args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
+) -> list[Any]:
+    """Leave-one-set-out figures (:mod:`service.evaluation.transfer`) as one report."""
+    sweeps = [
+        run(
+            sweep_set(
+                name,
+                ds.load_story_set(cast(ds.StorySetName, name), args.data),
+                settings,
+                embedder,
+            )
+        )
+        for name in TRANSFER_FROM
+        if not wanted or name in wanted
+    ]
+    return [leave_one_out(sweeps, settings.regroup)]
 
 
 def _dedup(

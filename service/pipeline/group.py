@@ -22,6 +22,22 @@ is the incremental single-pass clustering of topic detection and tracking (Allan
 "Topic Detection and Tracking Pilot Study"), with the merge step that keeps its result from
 depending on arrival order when an article bridges two halves of one story.
 
+Boundaries need evidence from the stories themselves:
+
+* **a merge needs alike stories**: one article carrying a paragraph of each of two stories (a
+  live blog, a round-up quoting the wire) is evidence about the article, not about the stories;
+  a second story is merged only when the two stories' centroids are at least
+  ``alike_similarity`` apart (the caller measures ``story_similarity``);
+* **an article that quotes several stories joins at most the one it is about**: when it shares
+  paragraphs with two or more stories that are not alike, shared paragraphs decide nothing and
+  it joins the one whose centroid it is similar to (``join_similarity``), or founds a story;
+* **cannot-link**: a candidate outside the time window whose named entities conflict with the
+  article's (:mod:`service.pipeline.constraints`: a templated report of another event — the
+  same fire sentence in another town weeks later) is not joined on similarity; only shared
+  content paragraphs can link across such a conflict. Learned boilerplate
+  (:mod:`service.pipeline.recurrence`) never counts as a shared paragraph: the caller leaves it
+  out of ``shared_clusters``.
+
 This decision is the immediate one. A background pass (:mod:`service.pipeline.regroup`)
 re-clusters the recent unkeyed stories a few seconds later on a signal that adapts to the
 stream, and may move articles between them; the labelled sets' figures are taken after it.
@@ -32,8 +48,10 @@ it, and never triggers a merge; two stories with different keys never merge.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from service.pipeline.constraints import EntityConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +71,10 @@ class GroupConfig:
             together.
         resume_similarity: least similarity for an article further than the window from a
             story to join it (shared clusters still count).
+        alike_similarity: least cosine between two stories' centroids for an article linked
+            to both to merge them. 0.55, the join bar: a story is alike another when its
+            centroid, posted as an article, would join it.
+        entities: when the article's named entities conflict with a story's (a cannot-link).
 
     The three similarity bars were chosen together, one configuration for every set, by BCubed
     F1 over Giveme5W1H, MultiLing 2011 and DUC 2003 (grid join 0.50-0.60 x resume 0.60-0.70 x
@@ -68,6 +90,8 @@ class GroupConfig:
     merge_similarity: float = 0.80
     window_hours: float = 7 * 24.0
     resume_similarity: float = 0.60
+    alike_similarity: float = 0.55
+    entities: EntityConfig = field(default_factory=EntityConfig)
 
     def __post_init__(self) -> None:
         if self.min_shared_clusters < 1:
@@ -107,6 +131,8 @@ class StoryCandidate:
         shared_clusters: substantive clusters shared with the article.
         similarity: cosine of the article's document vector to the story's centroid.
         story_key: the key that made the story, if any.
+        conflict: the story's named entities conflict with the article's (a cannot-link:
+            similarity does not link them).
     """
 
     story_id: str
@@ -116,6 +142,7 @@ class StoryCandidate:
     shared_clusters: int = 0
     similarity: float = 0.0
     story_key: str | None = None
+    conflict: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,17 +153,21 @@ class GroupDecision:
         story_id: the story to join (the merge survivor), or ``None`` to found a new story.
         merged: stories merged into ``story_id``, ascending by seq.
         reason: ``key``, ``new_key``, ``shared``, ``similar`` or ``new``.
+        quoted: stories the article shares paragraphs with but did not join or merge, because
+            they are not alike (a live blog or round-up quoting several stories).
     """
 
     story_id: str | None
     merged: tuple[str, ...] = ()
     reason: str = "new"
+    quoted: tuple[str, ...] = ()
 
 
 def assign_story(
     article: ArticleEvidence,
     candidates: Sequence[StoryCandidate],
     config: GroupConfig = GroupConfig(),
+    story_similarity: Mapping[frozenset[str], float] | None = None,
 ) -> GroupDecision:
     """Decide the article's story.
 
@@ -144,6 +175,9 @@ def assign_story(
         article: the article's time and key.
         candidates: stories with any evidence; duplicates of one story id are not allowed.
         config: thresholds.
+        story_similarity: centroid cosine of each pair of candidate stories (key: the pair's
+            ids); a missing pair counts as not alike. ``None``: not measured, every pair counts
+            as alike (the rule before stories had to be alike to merge).
 
     Returns:
         The decision. The target is the linked story with the most shared clusters, then the
@@ -162,31 +196,53 @@ def assign_story(
 
     window = config.window_hours * 3600.0
 
-    def bar(c: StoryCandidate) -> float:
-        near = c.first_time - window <= article.time <= c.last_time + window
-        return config.join_similarity if near else config.resume_similarity
+    def near(c: StoryCandidate) -> bool:
+        return c.first_time - window <= article.time <= c.last_time + window
 
-    linked = [
-        c
-        for c in candidates
-        if c.shared_clusters >= config.min_shared_clusters or c.similarity >= bar(c)
-    ]
+    def bar(c: StoryCandidate) -> float:
+        return config.join_similarity if near(c) else config.resume_similarity
+
+    def shares(c: StoryCandidate) -> bool:
+        return c.shared_clusters >= config.min_shared_clusters
+
+    def similar(c: StoryCandidate) -> bool:
+        # A conflict of names counts outside the window only: within it, a developing story
+        # names new people and places as it goes.
+        return not (c.conflict and not near(c)) and c.similarity >= bar(c)
+
+    def alike(a: StoryCandidate, b: StoryCandidate) -> bool:
+        if story_similarity is None:
+            return True
+        pair = frozenset((a.story_id, b.story_id))
+        return story_similarity.get(pair, 0.0) >= config.alike_similarity
+
+    linked = [c for c in candidates if shares(c) or similar(c)]
     if not linked:
         return GroupDecision(None, reason="new")
-
     # Strongest evidence first; this order also decides key clashes, so it is total.
     linked.sort(key=lambda c: (-c.shared_clusters, -c.similarity, c.seq, c.story_id))
+    quoting = [c for c in linked if shares(c)]
+    quoted: tuple[str, ...] = ()
+    if any(not alike(a, b) for x, a in enumerate(quoting) for b in quoting[x + 1 :]):
+        # It quotes several unrelated stories: shared paragraphs decide nothing; it joins at
+        # most the one it is about (similar enough to join on its own).
+        about = sorted(
+            (c for c in linked if similar(c)), key=lambda c: (-c.similarity, c.seq, c.story_id)
+        )
+        quoted = tuple(sorted(c.story_id for c in quoting if not about or c is not about[0]))
+        if not about:
+            return GroupDecision(None, reason="new", quoted=quoted)
+        target = about[0]
+        return GroupDecision(target.story_id, reason="similar", quoted=quoted)
     target = linked[0]
-    reason = "shared" if target.shared_clusters >= config.min_shared_clusters else "similar"
+    reason = "shared" if shares(target) else "similar"
     group = [target]
     for c in linked[1:]:
-        strong = c.shared_clusters >= config.min_shared_clusters or c.similarity >= max(
-            config.merge_similarity, bar(c)
-        )
+        strong = shares(c) or (similar(c) and c.similarity >= config.merge_similarity)
         keys_clash = c.story_key is not None and any(
             g.story_key is not None and g.story_key != c.story_key for g in group
         )
-        if strong and not keys_clash:
+        if strong and not keys_clash and all(alike(g, c) for g in group):
             group.append(c)
     group.sort(key=lambda c: (c.seq, c.story_id))
     return GroupDecision(

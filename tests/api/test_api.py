@@ -263,7 +263,14 @@ def build_merge(client: Client) -> tuple[dict[str, Any], dict[str, Any], dict[st
     return a, b, c
 
 
-def test_bridge_article_merges_stories_into_the_older(client: Client) -> None:
+# A round-up quoting one paragraph of each of two unalike stories no longer merges them (issue
+# 11, fault 5: tests/api/test_story_bounds.py); the merge mechanics below are tested with every
+# pair of stories counting as alike, as two halves of one story are.
+ALIKE = GroupConfig(alike_similarity=-1.0)
+
+
+def test_bridge_article_merges_stories_into_the_older(make_client: ClientFactory) -> None:
+    client = make_client(group=ALIKE)
     a, b, c = build_merge(client)
     assert c["story_id"] == a["story_id"]  # the older story survives
     assert c["merged_story_ids"] == [b["story_id"]]
@@ -297,7 +304,8 @@ def test_bridge_article_merges_stories_into_the_older(client: Client) -> None:
     assert metric(client, "wiredesk_story_merges_total") == 1.0
 
 
-def test_merged_story_version_exceeds_both(client: Client) -> None:
+def test_merged_story_version_exceeds_both(make_client: ClientFactory) -> None:
+    client = make_client(group=ALIKE)
     a, _, _ = build_merge(client)
     story = client.get(f"/stories/{a['story_id']}").json()["story"]
     # a's story had v1, b's v1; the merge bumps to at least their sum plus one.

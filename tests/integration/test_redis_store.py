@@ -336,3 +336,14 @@ async def test_memory_store_down_changes_nothing() -> None:
     assert await store.ping() is False
     store.down = False
     assert by_id(await store.load()) == by_id(Snapshot())
+
+
+async def test_founders_and_repointed_redirects_are_durable(backend: Backend) -> None:
+    # The id contract's data: each story's founding article, and a redirect re-pointed when
+    # its founder moved (a later hset of the same field replaces it).
+    await backend.store.commit(dataclasses.replace(first_change(), founders={"s1": "a1"}))
+    await backend.store.commit(dataclasses.replace(merge_change(), founders={"s2": "a2"}))
+    await backend.store.commit(ChangeSet(redirects={"s2": "s9"}, founders={"s9": "a2"}))
+    snapshot = await (await backend.reopen()).load()
+    assert snapshot.founders == {"s1": "a1", "s2": "a2", "s9": "a2"}
+    assert snapshot.redirects == {"s2": "s9"}

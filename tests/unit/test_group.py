@@ -142,3 +142,59 @@ def test_config_validates_bars() -> None:
         GroupConfig(join_similarity=0.7, merge_similarity=0.6)
     with pytest.raises(ValueError, match="resume_similarity"):
         GroupConfig(join_similarity=0.7, resume_similarity=0.6)
+
+
+# ----------------------------------------------------------- evidence from the stories (issue 11)
+def test_a_bridge_merges_only_alike_stories() -> None:
+    candidates = [cand("s9", 9, shared=3), cand("s4", 4, shared=1)]
+    alike = {frozenset(("s4", "s9")): 0.7}
+    unalike = {frozenset(("s4", "s9")): 0.1}
+    assert assign_story(ArticleEvidence(0.0), candidates, story_similarity=alike).merged == ("s9",)
+    d = assign_story(ArticleEvidence(0.0), candidates, story_similarity=unalike)
+    assert d.merged == ()
+    assert d.story_id is None  # it quotes both and is similar to neither: its own story
+    assert d.quoted == ("s4", "s9")
+
+
+def test_an_article_quoting_several_stories_joins_the_one_it_is_about() -> None:
+    candidates = [cand("s1", 1, shared=1, sim=0.2), cand("s2", 2, shared=1, sim=0.7)]
+    d = assign_story(ArticleEvidence(0.0), candidates, story_similarity={})
+    assert (d.story_id, d.merged, d.reason, d.quoted) == ("s2", (), "similar", ("s1",))
+
+
+def test_an_entity_conflict_blocks_similarity_but_not_shared_copy() -> None:
+    later = ArticleEvidence(21 * DAY)  # three weeks after the story: outside the window
+    conflicting = StoryCandidate("s1", 1, 0.0, 0.0, 0, 0.9, None, conflict=True)
+    assert assign_story(later, [conflicting]).story_id is None
+    copied = StoryCandidate("s1", 1, 0.0, 0.0, 2, 0.9, None, conflict=True)
+    assert assign_story(later, [copied]).story_id == "s1"
+    # Within the window a developing story may name new people: the conflict does not count.
+    assert assign_story(ArticleEvidence(DAY), [conflicting]).story_id == "s1"
+
+
+@settings(max_examples=80)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.floats(0.0, 1.0), st.booleans()),
+        min_size=1,
+        max_size=5,
+    ),
+    st.floats(0.0, 1.0),
+)
+def test_merged_stories_are_pairwise_alike(
+    specs: list[tuple[int, float, bool]], pair_similarity: float
+) -> None:
+    candidates = [
+        StoryCandidate(f"s{i}", i, 0.0, 0.0, shared, sim, None, conflict=c)
+        for i, (shared, sim, c) in enumerate(specs)
+    ]
+    pairs = {
+        frozenset((a.story_id, b.story_id)): pair_similarity
+        for a in candidates
+        for b in candidates
+        if a is not b
+    }
+    d = assign_story(ArticleEvidence(0.0), candidates, GroupConfig(), pairs)
+    if d.merged:
+        assert pair_similarity >= GroupConfig().alike_similarity
+    assert not set(d.merged) & set(d.quoted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -16,6 +17,7 @@ from service.pipeline.regroup import (
     RegroupArticle,
     RegroupConfig,
     average_link,
+    must_links,
     regroup,
     tfidf_matrix,
     z_similarity,
@@ -225,14 +227,101 @@ def test_regroup_invariants(
     stories = {a.story_id for a in articles}
     assert set(kept) | set(plan.dissolved) == stories
     assert not set(kept) & set(plan.dissolved)
-    story_of = {a.article_id: a.story_id for a in articles}
+    # Ids follow founders (no founders given: a story's first article in the input): a kept
+    # story's group holds its founder; a dissolved story's founder is in the group it
+    # redirects to, which an older story keeps (the fault was: most articles decided).
+    founder: dict[str, str] = {}
+    for a in articles:
+        founder.setdefault(a.story_id, a.article_id)
+    seq = {a.story_id: a.story_seq for a in articles}
+    for g in plan.groups:
+        if g.story_id is not None:
+            assert founder[g.story_id] in g.article_ids
     for story, index in plan.dissolved.items():
-        shares = [sum(story_of[a] == story for a in g.article_ids) for g in plan.groups]
-        assert shares[index] == max(shares) > 0
+        owner = plan.groups[index].story_id
+        assert founder[story] in plan.groups[index].article_ids
+        assert owner is not None
+        assert (seq[owner], owner) < (seq[story], story)
     # The partition depends on the set of articles, not on their order.
     shuffled = list(articles)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
-    again = regroup(shuffled, config)
+    again = regroup(shuffled, config, founder)
     assert {frozenset(g.article_ids) for g in again.groups} == {
         frozenset(g.article_ids) for g in plan.groups
     }
+
+
+# ------------------------------------------------------------------- constraints (issue 11)
+def wire(article_id: str, story: str, outlet: str, clusters: set[str], text: str) -> RegroupArticle:
+    return RegroupArticle(
+        article_id, story, int(story[1:]), content_terms(text), outlet, frozenset(clusters)
+    )
+
+
+def test_must_links_keep_an_outlet_whose_paragraphs_copy_two_others() -> None:
+    # Yahoo shares one paragraph with CBS and another with MSN; CBS and MSN share two.
+    articles = [
+        wire("cbs", "s1", "CBS", {"p0", "p1", "p2"}, "x"),
+        wire("msn", "s1", "MSN", {"p0", "p2", "p5"}, "x"),
+        wire("yahoo", "s1", "Yahoo", {"p1", "p5", "own"}, "x"),
+    ]
+    pairs = {(i, j) for _, i, j in must_links(articles, 2)}
+    assert pairs == {(0, 1), (0, 2), (1, 2)}
+
+
+def test_must_links_do_not_chain_through_a_digest_or_across_stories() -> None:
+    # The digest quotes one paragraph of each of two unconnected articles of its story.
+    articles = [
+        wire("ferry", "s1", "A", {"f"}, "x"),
+        wire("budget", "s1", "B", {"b"}, "x"),
+        wire("digest", "s1", "D", {"f", "b"}, "x"),
+        wire("other", "s2", "E", {"f", "b"}, "x"),  # another story: never must-linked
+    ]
+    assert must_links(articles, 2) == []
+
+
+def test_untouched_stories_never_merge_and_touched_articles_may_join_them() -> None:
+    base = topic_articles()
+    fixed = [dataclasses.replace(a, fixed=True) for a in base[:6]]  # ferry and budget, alone
+    plan = regroup(fixed + base[6:], RegroupConfig())
+    by_story = {g.story_id: set(g.article_ids) for g in plan.groups}
+    for a in fixed:
+        assert by_story[a.story_id] == {a.article_id}  # neither split nor merged
+    assert {"transfer0", "transfer1", "transfer2"} in by_story.values()
+
+
+def test_entity_conflicts_are_cannot_links() -> None:
+    text = "fire tore through plant early forcing residents leave homes smoke drifted town"
+    a = [
+        RegroupArticle(f"a{i}", f"s{i + 1}", i + 1, content_terms(text), f"O{i}") for i in range(3)
+    ]
+    far = [
+        RegroupArticle(f"b{i}", f"s{i + 4}", i + 4, content_terms(f"unrelated story {i} {w}"), "X")
+        for i, w in enumerate(["comet", "marathon", "library", "budget", "ferry", "chess", "zoo"])
+    ]
+    together = regroup(a + far, RegroupConfig(min_articles=3))
+    assert {"a0", "a1", "a2"} in [set(g.article_ids) for g in together.groups]
+    places = [frozenset({"millbrook", "ohio", "ruiz"}), frozenset({"ashford", "oregon", "pell"})]
+    weeks = 3 * 7 * 86400.0
+    apart = [
+        dataclasses.replace(x, entities=places[i % 2], time=weeks * (i % 2))
+        for i, x in enumerate(a)
+    ]
+    plan = regroup(apart + far, RegroupConfig(min_articles=3))
+    groups = [set(g.article_ids) for g in plan.groups]
+    assert not any({"a0", "a1"} <= g for g in groups)
+    assert {"a0", "a2"} in groups
+    # Within a week the names of one developing story may change: no cannot-link.
+    close = [dataclasses.replace(x, time=0.0) for x in apart]
+    plan = regroup(close + far, RegroupConfig(min_articles=3))
+    assert {"a0", "a1", "a2"} in [set(g.article_ids) for g in plan.groups]
+
+
+def test_founders_keep_their_ids_whatever_the_sizes() -> None:
+    # s1 was founded by budget0 and wrongly took the three ferry articles online.
+    story_of = {f"ferry{i}": "s1" for i in range(3)} | {"budget0": "s1"}
+    plan = regroup(topic_articles(story_of), RegroupConfig(), founders={"s1": "budget0"})
+    by_story = {g.story_id: set(g.article_ids) for g in plan.groups}
+    assert "budget0" in by_story["s1"]
+    assert None in by_story  # the ferry articles found a new story
+    assert by_story[None] == {"ferry0", "ferry1", "ferry2"}

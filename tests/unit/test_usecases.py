@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from service.adapters.memory import MemoryStore
 from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError
 from service.domain.models import ArticleInput
+from service.pipeline.constraints import EntityConfig
 from service.pipeline.group import GroupConfig
 from service.settings import Settings
 from service.usecases import Wiredesk
@@ -95,8 +96,27 @@ async def test_repost_is_idempotent_and_change_is_an_update(make_wiredesk: Facto
     assert wd.world.cluster_articles[wd.world.texts[5].cluster_id] == {}
 
 
-async def test_bridging_article_merges_stories_and_old_ids_redirect(make_wiredesk: Factory) -> None:
+async def test_an_article_quoting_two_unalike_stories_merges_nothing(
+    make_wiredesk: Factory,
+) -> None:
+    # Was a merge (the fault, issue 11 #5): one quoted paragraph of each is evidence about the
+    # digest, not about the stories, which are not alike.
     wd = make_wiredesk()
+    fire = await wd.submit(article("MSN", WIRE[:3]))
+    budget = await wd.submit(article("Reuters", OTHER))
+    bridge = await wd.submit(article("Digest", [WIRE[1], OTHER[1]], n=9))
+    assert bridge.merged_story_ids == ()
+    assert bridge.story_id in {fire.story_id, budget.story_id} or bridge.reason == "new"
+    assert wd.get_article(fire.article_id)[1] == fire.story_id
+    assert wd.get_article(budget.article_id)[1] == budget.story_id
+
+
+async def test_bridging_article_merges_alike_stories_and_old_ids_redirect(
+    make_wiredesk: Factory,
+) -> None:
+    # Every pair of stories counts as alike here, so the bridge merges as two halves of one
+    # story would.
+    wd = make_wiredesk(settings=Settings(embedder="hash", group=GroupConfig(alike_similarity=-1.0)))
     fire = await wd.submit(article("MSN", WIRE[:3]))
     budget = await wd.submit(article("Reuters", OTHER))
     assert fire.story_id != budget.story_id
@@ -122,7 +142,11 @@ async def test_story_key_groups_unrelated_texts(make_wiredesk: Factory) -> None:
 
 async def test_far_apart_articles_join_only_on_strong_evidence(make_wiredesk: Factory) -> None:
     # Any similarity joins within the window; outside it only 0.99 would, or a shared cluster.
-    group = GroupConfig(join_similarity=0.0, resume_similarity=0.99)
+    # (Named-entity cannot-links off: the two texts name different places, and this test is
+    # about the time window alone.)
+    group = GroupConfig(
+        join_similarity=0.0, resume_similarity=0.99, entities=EntityConfig(min_entities=10**6)
+    )
     wd = make_wiredesk(settings=Settings(embedder="hash", group=group))
     a = await wd.submit(article("MSN", WIRE))
     near = await wd.submit(article("CBS", OTHER, n=1, published_at=T0 + 2 * DAY))
