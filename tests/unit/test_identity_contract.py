@@ -19,10 +19,10 @@ After every operation, every story id ever returned at ingest must, under the co
 
 and a story's version moves only when its members or a member's content changed (no churn).
 
-Property 3 fails on today's regrouping pass, which re-clusters from scratch and can hand a
-story's id to a group holding none of the articles it was returned for (issue 11, fault 1);
-it is marked ``xfail(strict=True)`` with the shrunk counter-example pinned, so it turns into
-a failure to remove the mark once the regrouping rewrite lands.
+Property 3 failed on the regrouping pass that re-clustered from scratch and handed a story's
+id to a group holding none of the articles it was returned for (issue 11, fault 1); the shrunk
+counter-example stays pinned as an ``@example``. It holds since ids follow founding articles
+(:mod:`service.regrouping`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -209,7 +208,6 @@ def test_versions_move_only_when_members_or_content_change(ops: list[Op]) -> Non
 FAULT_1 = [("new", 0, 0), ("new", 1, 0), *[("new", 0, 0)] * 6, ("new", 1, 0), ("bridge", 0, 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="fixed by the regrouping rewrite (issue 11)")
 @SETTINGS
 @given(STREAMS)
 @example(FAULT_1)
