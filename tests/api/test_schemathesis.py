@@ -56,6 +56,7 @@ def test_no_generated_request_answers_a_server_error(tmp_path: Path) -> None:
             text=True,
             timeout=600,
             check=False,
+            cwd=tmp_path,  # schemathesis keeps a .schemathesis/ cache in its working directory
         )
     finally:
         proc.send_signal(signal.SIGTERM)
