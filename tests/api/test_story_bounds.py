@@ -221,6 +221,11 @@ ZOO = (
     "The calf, a female, stood within an hour of her birth and has been nursing well, said "
     "head keeper Anna Moravec."
 )
+# An outlet's own tagline: no known shape catches it, so only the learned rule can.
+TAGLINE = (
+    "The Valley Courier has served the towns of the upper valley since 1898 and remains owned "
+    "by its readers."
+)
 BRIDGE = (
     "The Old Mill bridge over the Tessel river will close for six months from Monday while "
     "crews replace its rusted steel deck, county engineers said.\n"
@@ -230,14 +235,18 @@ BRIDGE = (
 
 
 def test_learned_boilerplate_links_nothing_and_stays_out_of_clusters_and_briefs(
-    client: Client,
+    make_client: ClientFactory, redis_prefix: str
 ) -> None:
-    for tail in (FUNDING, FOOTER):
+    # The funding note and the chat prompt are known shapes (dropped at split from their first
+    # occurrence); the tagline has to be learned from its recurrence.
+    for n, tail in enumerate((FUNDING, FOOTER, TAGLINE)):
+        # Each tail on a fresh deployment (its own key prefix, cleaned up with the test's).
+        client = make_client(redis_prefix=f"{redis_prefix}:tail{n}")
         zoo = post(
             client,
             {
                 "url": f"https://one.example/zoo/{len(tail)}",
-                "outlet": "One",
+                "outlet": f"One {n}",
                 "title": "Riverton zoo welcomes baby giraffe",
                 "text": f"{ZOO}\n{tail}",
             },
@@ -246,12 +255,12 @@ def test_learned_boilerplate_links_nothing_and_stays_out_of_clusters_and_briefs(
             client,
             {
                 "url": f"https://two.example/bridge/{len(tail)}",
-                "outlet": "Two",
+                "outlet": f"Two {n}",
                 "title": "Old Mill bridge to close for repairs",
                 "text": f"{BRIDGE}\n{tail}",
             },
         )
-        assert bridge["story_reason"] != "shared"
+        assert bridge["story_reason"] != "shared", n
         assert bridge["story_id"] != zoo["story_id"]
         clusters = client.get("/clusters").json()["clusters"]
         assert not any(tail[:40] in p["text"] for c in clusters for p in c["paragraphs"])
