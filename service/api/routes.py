@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
@@ -41,6 +42,7 @@ from service.api.schemas import (
 )
 from service.domain.errors import InvalidInputError, WiredeskError
 from service.domain.models import ArticleInput
+from service.pipeline.extract import ExtractedPage, extract
 from service.usecases import Wiredesk
 
 
@@ -92,8 +94,22 @@ async def submit_article(
     data: JSONBody[ArticleIn], wiredesk: NamedDependency[Wiredesk], state: State
 ) -> Response[ArticleAccepted]:
     """Ingest one article: 201 when new, 200 when an update or an identical re-post."""
-    outcome = await wiredesk.submit(to_input(data, state.settings.max_text_chars))
-    return Response(accepted(outcome), status_code=201 if outcome.status == "created" else 200)
+    page = await _extract(data)
+    outcome = await wiredesk.submit(to_input(data, state.settings.max_text_chars, page))
+    return Response(
+        accepted(outcome, page), status_code=201 if outcome.status == "created" else 200
+    )
+
+
+async def _extract(item: ArticleIn) -> ExtractedPage | None:
+    """The page's article, when ``html`` was sent (extraction runs off the event loop).
+
+    Raises:
+        InvalidInputError: the page is too large or holds no article.
+    """
+    if item.html is None or item.text is not None:
+        return None  # no page, or both fields sent: to_input names the problem
+    return await asyncio.to_thread(extract, item.html)
 
 
 @post(
@@ -115,12 +131,16 @@ async def submit_batch(
             f"batch has {len(data.articles)} articles; the limit is {limit}", field="articles"
         )
     inputs: list[ArticleInput | WiredeskError] = []
+    pages: list[ExtractedPage | None] = []
     for i, raw in enumerate(data.articles):
+        page = None
         try:
             item = bodies.convert(raw, ArticleIn, f"batch item {i}")
-            inputs.append(to_input(item, state.settings.max_text_chars))
+            page = await _extract(item)
+            inputs.append(to_input(item, state.settings.max_text_chars, page))
         except InvalidInputError as exc:
             inputs.append(exc)
+        pages.append(page)
     results = await wiredesk.submit_many(inputs)
     items = []
     for i, result in enumerate(results):
@@ -130,7 +150,7 @@ async def submit_batch(
                 BatchItem(i, False, error=ItemError(status_of(result), str(result), field))
             )
         else:
-            items.append(BatchItem(i, True, result=accepted(result)))
+            items.append(BatchItem(i, True, result=accepted(result, pages[i])))
     ok = sum(1 for it in items if it.ok)
     return BatchOut(items, accepted=ok, rejected=len(items) - ok)
 

@@ -13,6 +13,7 @@ from service.domain.lineage import StoryEvent
 from service.domain.models import Article, ArticleInput
 from service.domain.world import ClusterView, StoryView
 from service.ingest import Outcome
+from service.pipeline.extract import ExtractedPage
 from service.usecases import BriefView, HistoryPage, StoryDetail
 
 Url = Annotated[
@@ -35,11 +36,25 @@ LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class ArticleIn(msgspec.Struct, forbid_unknown_fields=True):
-    """One article. Paragraphs in ``text`` are separated by newlines."""
+    """One article: ``text`` (paragraphs separated by newlines) or a web page's ``html``."""
 
     url: Url
     outlet: Outlet
-    text: Annotated[str, Meta(min_length=1, description="Body; newline-separated paragraphs")]
+    text: (
+        Annotated[str, Meta(min_length=1, description="Body; newline-separated paragraphs")] | None
+    ) = None
+    html: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                description="A web page instead of text: its article, headline, publication "
+                "time, author and canonical URL are extracted (trafilatura); fields sent "
+                "beside it win",
+            ),
+        ]
+        | None
+    ) = None
     title: Title | None = None
     published_at: datetime | None = None
     story_key: Key | None = None
@@ -49,6 +64,17 @@ class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
     """A batch; items are validated one by one so one bad item never sinks the batch."""
 
     articles: list[Any]
+
+
+class ExtractedOut(msgspec.Struct):
+    """What was extracted from a posted page (``null`` fields were not found)."""
+
+    title: str | None
+    published_at: str | None
+    author: str | None
+    canonical_url: str | None
+    site_name: str | None
+    paragraphs: int
 
 
 class ArticleAccepted(msgspec.Struct):
@@ -63,6 +89,7 @@ class ArticleAccepted(msgspec.Struct):
     merged_story_ids: list[str]
     story_reason: str
     canonical_url: str
+    extracted: ExtractedOut | None = None
 
 
 class ItemError(msgspec.Struct):
@@ -273,26 +300,40 @@ def _iso(ts: float) -> str:
     return out
 
 
-def to_input(item: ArticleIn, max_text_chars: int) -> ArticleInput:
+def to_input(
+    item: ArticleIn, max_text_chars: int, page: ExtractedPage | None = None
+) -> ArticleInput:
     """Check what the schema cannot and build the domain input.
 
+    Args:
+        item: the decoded body.
+        max_text_chars: the text limit.
+        page: what :func:`service.pipeline.extract.extract` found in ``item.html`` (the
+            controller runs it off the event loop); its text, headline and time fill the
+            fields the client did not send.
+
     Raises:
-        InvalidInputError: a blank field, an oversized text, text that is not valid Unicode, or a
-            publication time outside 1800-2200.
+        InvalidInputError: neither or both of text and html, a blank field, an oversized text,
+            text that is not valid Unicode, or a publication time outside 1800-2200.
     """
     for name in ("url", "outlet"):
         if not getattr(item, name).strip():
             raise InvalidInputError(f"{name} must not be blank", field=name)
     if any(c.isspace() for c in item.url.strip()):
         raise InvalidInputError("url must not contain whitespace", field="url")
-    if not item.text.strip():
-        raise InvalidInputError("text must not be blank", field="text")
-    if len(item.text) > max_text_chars:
+    if (item.text is None) == (item.html is None):
         raise InvalidInputError(
-            f"text has {len(item.text)} characters; the limit is {max_text_chars}", field="text"
+            "send the article as either text or html (exactly one of them)", field="text"
+        )
+    text = page.text if page is not None else item.text or ""
+    if not text.strip():
+        raise InvalidInputError("text must not be blank", field="text")
+    if len(text) > max_text_chars:
+        raise InvalidInputError(
+            f"text has {len(text)} characters; the limit is {max_text_chars}", field="text"
         )
     try:
-        item.text.encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError as exc:  # lone surrogates from \ud800-style JSON escapes
         raise InvalidInputError("text is not valid Unicode", field="text") from exc
     published = None
@@ -307,13 +348,31 @@ def to_input(item: ArticleIn, max_text_chars: int) -> ArticleInput:
                 field="published_at",
             )
         published = moment.timestamp()
+    elif page is not None:
+        published = page.published_at
     title = item.title.strip() if item.title and item.title.strip() else None
+    if title is None and page is not None:
+        title = page.title
     key = item.story_key.strip() if item.story_key and item.story_key.strip() else None
-    return ArticleInput(item.url.strip(), item.outlet.strip(), title, item.text, published, key)
+    return ArticleInput(item.url.strip(), item.outlet.strip(), title, text, published, key)
 
 
-def accepted(outcome: Outcome) -> ArticleAccepted:
-    """Outcome to its response body."""
+def extracted_out(page: ExtractedPage | None) -> ExtractedOut | None:
+    """What extraction found, for the response."""
+    if page is None:
+        return None
+    return ExtractedOut(
+        title=page.title,
+        published_at=iso(page.published_at),
+        author=page.author,
+        canonical_url=page.canonical_url,
+        site_name=page.site_name,
+        paragraphs=len(page.text.splitlines()),
+    )
+
+
+def accepted(outcome: Outcome, page: ExtractedPage | None = None) -> ArticleAccepted:
+    """Outcome to its response body (with what was extracted, for a posted page)."""
     return ArticleAccepted(
         article_id=outcome.article_id,
         story_id=outcome.story_id,
@@ -324,6 +383,7 @@ def accepted(outcome: Outcome) -> ArticleAccepted:
         merged_story_ids=list(outcome.merged_story_ids),
         story_reason=outcome.reason,
         canonical_url=outcome.canonical_url,
+        extracted=extracted_out(page),
     )
 
 

@@ -68,8 +68,9 @@ def test_post_article_created_fields(client: Client) -> None:
     body = post(client, fire_article("CBS"))
     assert set(body) == {
         "article_id", "story_id", "status", "paragraphs", "near_duplicate_paragraphs",
-        "embedded_paragraphs", "merged_story_ids", "story_reason", "canonical_url",
+        "embedded_paragraphs", "merged_story_ids", "story_reason", "canonical_url", "extracted",
     }  # fmt: skip
+    assert body["extracted"] is None  # text was posted, not a page
     assert body["status"] == "created"
     assert body["article_id"].startswith("a")
     assert body["story_id"].startswith("s")
