@@ -106,7 +106,7 @@ def serving_backend(extra_env: dict[str, str] | None) -> tuple[str, Any | None]:
     return settings.embedder, backend
 
 
-async def _post_all(
+async def post_all(
     server: Server, articles: Sequence[BenchArticle], clients: int
 ) -> tuple[float, list[float], dict[str, int], list[dict[str, Any]]]:
     queue: asyncio.Queue[BenchArticle] = asyncio.Queue()
@@ -211,7 +211,7 @@ def measure_workload(
                 backend.encode(texts)
                 backend_wall += time.perf_counter() - start
             cpu_before = cpu_seconds(server.pid)
-            wall, lat, stat, outs = asyncio.run(_post_all(server, part, clients))
+            wall, lat, stat, outs = asyncio.run(post_all(server, part, clients))
             server_cpu_s = cpu_seconds(server.pid) - cpu_before
             raw_wall, raw_cpu = raw_wall + raw_s, raw_cpu + raw_cpu_s
             service_wall, service_cpu = service_wall + wall, service_cpu + server_cpu_s

@@ -25,34 +25,10 @@ from typing import Any
 import httpx
 
 from bench.common import percentile, serve
+from bench.ingest import post_all
 from bench.workload import BenchArticle, load_distinct
 
 READ_PATHS = ("/stories?limit=50", "/clusters?limit=50", "/")
-
-
-async def _writers(
-    base: str, articles: Sequence[BenchArticle], writers: int
-) -> tuple[float, list[float]]:
-    queue: asyncio.Queue[BenchArticle] = asyncio.Queue()
-    for a in articles:
-        queue.put_nowait(a)
-    latencies: list[float] = []
-
-    async def writer() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=600) as http:
-            while True:
-                try:
-                    article = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                start = time.perf_counter()
-                response = await http.post("/articles", json=article.body())
-                latencies.append((time.perf_counter() - start) * 1000)
-                response.raise_for_status()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(writer() for _ in range(writers)))
-    return time.perf_counter() - start, latencies
 
 
 async def _readers(base: str, readers: int, stop: asyncio.Event) -> list[float]:
@@ -109,7 +85,7 @@ async def _scenario(
 
             huge_task = asyncio.create_task(post_huge())
             await asyncio.sleep(0.2)  # the huge one is in first
-        took, latencies = await _writers(base, articles, writers)
+        took, latencies, _statuses, _outcomes = await post_all(server, articles, writers)
         stop.set()
         reads: list[float] = []
         if reading is not None:
