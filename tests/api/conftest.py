@@ -222,3 +222,11 @@ def observe(http: httpx.Client) -> dict[str, Any]:
         for a in detail["articles"]:
             out["articles"][a["article_id"]] = http.get(f"/articles/{a['article_id']}").json()
     return out
+
+
+def post(client: TestClient[Litestar], body: dict[str, Any], status: int = 201) -> dict[str, Any]:
+    """POST an article and return its JSON answer, asserting the status."""
+    response = client.post("/articles", json=body)
+    assert response.status_code == status, response.text
+    out: dict[str, Any] = response.json()
+    return out

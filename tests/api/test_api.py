@@ -25,19 +25,13 @@ from tests.api.conftest import (
     fire_article,
     health,
     other_article,
+    post,
 )
 from tests.texts import TOPICS
 
 pytestmark = pytest.mark.integration
 
 Client = TestClient[Litestar]
-
-
-def post(client: Client, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-    response = client.post("/articles", json=body)
-    assert response.status_code == status, response.text
-    out: dict[str, Any] = response.json()
-    return out
 
 
 def ingest_fire(client: Client) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from tests.api.conftest import post
+
 pytestmark = pytest.mark.integration
 
 Client = TestClient[Litestar]
@@ -27,13 +29,6 @@ SHARED = (
     "The regional governor declared a state of emergency and asked the national government "
     "to send army engineers to clear the roads into the valley.",
 )
-
-
-def post(client: Client, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-    response = client.post("/articles", json=body)
-    assert response.status_code == status, response.text
-    out: dict[str, Any] = response.json()
-    return out
 
 
 def article(outlet: str, lead: str, published: str, slug: str = "storm") -> dict[str, Any]:

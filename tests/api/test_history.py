@@ -14,18 +14,12 @@ from tests.api.conftest import (
     ClientFactory,
     fire_article,
     other_article,
+    post,
 )
 
 pytestmark = pytest.mark.integration
 
 Client = TestClient[Litestar]
-
-
-def post(client: Client, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-    response = client.post("/articles", json=body)
-    assert response.status_code == status, response.text
-    out: dict[str, Any] = response.json()
-    return out
 
 
 def history(client: Client, story_id: str, **params: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from service.pipeline.constraints import EntityConfig
 from service.pipeline.group import GroupConfig
-from tests.api.conftest import OUTLETS, ClientFactory, fire_article, other_article
+from tests.api.conftest import OUTLETS, ClientFactory, fire_article, other_article, post
 from tests.texts import TOPICS
 
 Client = TestClient[Litestar]
@@ -35,13 +35,6 @@ APART = GroupConfig(
     merge_similarity=0.999,
     alike_similarity=-1.0,
 )
-
-
-def post(client: Client, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-    response = client.post("/articles", json=body)
-    assert response.status_code == status, response.text
-    out: dict[str, Any] = response.json()
-    return out
 
 
 def settle(client: Client) -> None:

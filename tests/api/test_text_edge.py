@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import all_stories
+from tests.api.conftest import all_stories, post
 
 pytestmark = pytest.mark.integration
 
@@ -34,13 +34,6 @@ MILLS_3 = (
     "Union leaders said they would ask the regional government to find a buyer before the "
     "furnaces are shut down for good."
 )
-
-
-def post(client: Client, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-    response = client.post("/articles", json=body)
-    assert response.status_code == status, response.text
-    out: dict[str, Any] = response.json()
-    return out
 
 
 def article(client: Client, article_id: str) -> dict[str, Any]:

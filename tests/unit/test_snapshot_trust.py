@@ -36,6 +36,15 @@ async def restarted(store: MemoryStore, snapshot: Path) -> Wiredesk:
     return wd
 
 
+async def snapshot_of(make_wiredesk: Factory, store: MemoryStore, path: Path) -> Path:
+    """Start a service on ``store``, ingest the wire story, write its index to ``path``."""
+    wd = make_wiredesk(store=store)
+    await wd.start()
+    await wd.submit(post("cbs", WIRE, 1))
+    assert await wd.snapshot(path)
+    return path
+
+
 def index_matches_store(wd: Wiredesk, store: MemoryStore) -> bool:
     ids = wd.index.ids()
     stored = store._vectors
@@ -70,11 +79,7 @@ async def test_own_snapshot_is_trusted(
     make_wiredesk: Factory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = MemoryStore()
-    wd = make_wiredesk(store=store)
-    await wd.start()
-    await wd.submit(post("cbs", WIRE, 1))
-    own = tmp_path / "own.faiss"
-    assert await wd.snapshot(own)
+    own = await snapshot_of(make_wiredesk, store, tmp_path / "own.faiss")
     assert load_index(own).meta["deployment"] == await store.deployment_id()
     caplog.set_level(logging.WARNING)
     again = await restarted(store.clone(), own)
@@ -88,11 +93,7 @@ async def test_same_deployment_with_other_vectors_is_caught(
 ) -> None:
     """A store restored from an older backup: same deployment id, other texts under the ids."""
     store = MemoryStore()
-    wd = make_wiredesk(store=store)
-    await wd.start()
-    await wd.submit(post("cbs", WIRE, 1))
-    stale = tmp_path / "stale.faiss"
-    assert await wd.snapshot(stale)
+    stale = await snapshot_of(make_wiredesk, store, tmp_path / "stale.faiss")
     replaced = store.clone()
     for text_id, raw in list(replaced._vectors.items()):
         replaced._vectors[text_id] = (-np.frombuffer(raw, dtype=np.float32)).tobytes()
