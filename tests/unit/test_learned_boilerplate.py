@@ -40,7 +40,7 @@ async def test_a_footer_links_nothing_and_is_remembered_after_a_restart(
     assert bridge.reason != "shared"
     learned = set(wd.recurrence.boilerplate())
     assert len(learned) == 1
-    assert all(s.text != FOOTER for s in wd._sources(zoo.story_id))
+    assert all(s.text != FOOTER for s in wd.brief_sources(zoo.story_id))
 
     again = make_wiredesk(store=store.clone())  # a restart: rebuilt from the stored articles
     await again.start()
