@@ -35,10 +35,19 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 
 class FetchError(InvalidInputError):
-    """A URL could not or may not be fetched; the message says why (the field is ``url``)."""
+    """A URL could not or may not be fetched; the message says why (the field is ``url``).
 
-    def __init__(self, message: str) -> None:
+    Attributes:
+        status: the HTTP status when the server answered with an error status, else ``None``.
+        retry_after: that answer's ``Retry-After`` header (seconds or an HTTP date), if any.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: str | None = None
+    ) -> None:
         super().__init__(message, field="url")
+        self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +181,11 @@ class SafeFetcher:
                     current = urljoin(current, response.headers["location"])
                     continue
                 if not response.is_success:
-                    raise FetchError(f"fetching {current} answered HTTP {response.status_code}")
+                    raise FetchError(
+                        f"fetching {current} answered HTTP {response.status_code}",
+                        status=response.status_code,
+                        retry_after=response.headers.get("retry-after"),
+                    )
                 body = await self._read_capped(response, current)
                 return Fetched(url, current, response.status_code, dict(response.headers), body)
         raise FetchError(f"fetching {url}: more than {self.config.max_redirects} redirects")
