@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser  # type: ignore[import-untyped]
@@ -32,6 +34,7 @@ import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
 from service.domain.errors import InvalidInputError
+from service.pipeline.extract import ExtractConfig
 from service.pipeline.urls import canonical_url
 
 
@@ -219,3 +222,91 @@ def item_keys(item: FeedItem) -> tuple[str | None, str | None]:
         f"g:{guid}" if guid else None,
         f"u:{canonical_url(item.link)}" if item.link else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PollerConfig:
+    """Feed poller settings.
+
+    Attributes:
+        default_interval_s: seconds between polls of a feed registered without
+            ``interval_s``: 15 minutes, the usual ``ttl`` news feeds ask for (and what
+            Miniflux polls at by default, 60 minutes being FreshRSS's).
+        min_interval_s: the shortest interval a client may ask for: a minute. Shorter polls
+            gain nothing with news feeds (they change a few times an hour) and look abusive.
+        max_interval_s: the longest: a day.
+        max_backoff_s: the longest wait after consecutive errors (6 hours: a broken feed is
+            tried four times a day, so a fixed one is back within hours).
+        max_retry_after_s: the longest ``Retry-After`` honoured (a day); a longer one is
+            capped, so a misconfigured server cannot switch a feed off for good.
+        host_gap_s: least time between the end of one request to a host and the start of
+            the next (1 s: the common crawler courtesy, e.g. Scrapy's AutoThrottle start).
+        max_concurrent: feeds polled at once (each holds at most one connection).
+        max_items_per_poll: items considered per poll, first in document order (news feeds
+            put the newest first); bounds the page fetches one poll can make.
+        seen_keep: item keys remembered per feed (N). A key is two per item (GUID and
+            link); 5,000 covers 2,500 items, far more than the 10-100 a feed document lists,
+            so an item cannot fall out of memory while it is still in its feed.
+        tick_s: how often the poller looks for due feeds (a registration wakes it at once).
+        feed: the teaser rule (:class:`service.pipeline.feeds.FeedConfig`).
+        extract: page extraction settings.
+        max_text_chars: longest article text ingested (the API's limit).
+    """
+
+    default_interval_s: int = 900
+    min_interval_s: int = 60
+    max_interval_s: int = 86_400
+    max_backoff_s: float = 6 * 3600.0
+    max_retry_after_s: float = 86_400.0
+    host_gap_s: float = 1.0
+    max_concurrent: int = 8
+    max_items_per_poll: int = 50
+    seen_keep: int = 5000
+    tick_s: float = 5.0
+    feed: FeedConfig = field(default_factory=FeedConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    max_text_chars: int = 250_000
+
+
+def backoff_delay(
+    errors: int,
+    interval_s: float,
+    retry_after_s: float | None = None,
+    *,
+    max_backoff_s: float = 6 * 3600.0,
+    max_retry_after_s: float = 86_400.0,
+) -> float:
+    """Seconds until the next poll of a feed with ``errors`` consecutive failed polls.
+
+    The feed's own interval after a success; after errors, the interval doubled per
+    consecutive error beyond the first (1x, 2x, 4x, ...) up to ``max_backoff_s`` (never
+    below the interval itself). A server's ``Retry-After`` (capped at ``max_retry_after_s``)
+    lengthens the wait, never shortens it.
+
+    Returns:
+        ``max(interval, min(max_backoff, interval * 2 ** (errors - 1)))`` (the interval when
+        ``errors <= 0``), raised to the capped ``Retry-After`` when one was given.
+    """
+    delay = float(interval_s)
+    if errors > 0:
+        grown = interval_s * 2.0 ** min(errors - 1, 60)
+        delay = max(float(interval_s), min(max_backoff_s, grown))
+    if retry_after_s is not None and retry_after_s > 0:
+        delay = max(delay, min(retry_after_s, max_retry_after_s))
+    return delay
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """A ``Retry-After`` header in seconds from ``now``: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, moment.timestamp() - now)
