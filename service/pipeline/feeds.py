@@ -174,11 +174,12 @@ _BLOCKS = frozenset(
 def html_to_text(fragment: str) -> str:
     """An HTML (or plain-text) fragment as paragraphs, one per line, whitespace collapsed.
 
-    Block elements (``p``, ``div``, headings, list items, ...) and ``<br>`` end a paragraph;
-    scripts and styles are dropped.
+    In HTML, block elements (``p``, ``div``, headings, list items, ...) and ``<br>`` end a
+    paragraph and line breaks of the source are plain spaces; scripts and styles are dropped.
+    Plain text (no ``<``) keeps its lines as paragraphs.
     """
     if "<" not in fragment:
-        lines = fragment.splitlines()
+        parts = fragment.splitlines()
     else:
         try:
             root = lxml.html.fragment_fromstring(fragment, create_parent="div")
@@ -190,12 +191,17 @@ def html_to_text(fragment: str) -> str:
             if not isinstance(element.tag, str):
                 continue
             if element.tag in _BLOCKS or element.tag == "br":
-                element.tail = "\n" + (element.tail or "")
+                element.tail = _BREAK + (element.tail or "")
                 if element.tag != "br":
-                    element.text = "\n" + (element.text or "")
-        lines = str(root.text_content()).splitlines()
-    paragraphs = (" ".join(line.split()) for line in lines)
+                    element.text = _BREAK + (element.text or "")
+        parts = str(root.text_content()).split(_BREAK)
+    paragraphs = (" ".join(part.split()) for part in parts)
     return "\n".join(p for p in paragraphs if p)
+
+
+# Marks a paragraph end while the source's own whitespace is collapsed (U+2029 PARAGRAPH
+# SEPARATOR, which no news text uses inside a paragraph).
+_BREAK = "\u2029"
 
 
 # A body ending so was cut short by the feed: "…", "...", "[…]", "[...]", "Read more",
