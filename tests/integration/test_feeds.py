@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
 
-from service.adapters.feed_registry import RedisFeedRegistry
+from service.adapters.feed_registry import MemoryFeedRegistry, RedisFeedRegistry
 from service.adapters.fetch import FetchConfig, SafeFetcher
 from service.adapters.redis_store import connect
 from service.bootstrap import build_feeds, running
-from service.domain.errors import InvalidInputError
+from service.domain.errors import InvalidInputError, UnavailableError, WiredeskError
 from service.domain.feeds import Feed, FeedState
+from service.domain.models import ArticleInput
 from service.pipeline.feeds import PollerConfig
 from service.pipeline.urls import canonical_url
 from service.settings import Settings
@@ -220,19 +221,22 @@ async def test_a_new_guid_for_a_known_link_adds_nothing_and_fetches_nothing(
     wiredesk, _ = app
     items = full_items(site)[:1]
     url = site.route("/rss", Answer(rss20("Coast Gazette", items)))
-    feeds = make_feeds()
-    feed = await register(feeds, url)
-    assert (await feeds.poll(feed)).new_items == 1
+    # First as `wiredesk watch` polls (no view of the stored articles): the feed's own keys.
+    watch = make_feeds()
+    watch.known_url = None
+    feed = await register(watch, url)
+    assert (await watch.poll(feed)).new_items == 1
     stored = dict(wiredesk.world.articles)
 
     renamed = [{**items[0], "guid": "gazette-1001-v2", "content": "Teaser only. Read more"}]
     site.route("/rss", Answer(rss20("Coast Gazette", renamed)))
-    state = await feeds.poll(feed)
+    state = await watch.poll(feed)
     assert (state.new_items, state.total_items, state.item_errors) == (0, 1, ())
     assert wiredesk.world.articles == stored
     assert site.hits("/news/harbour") == []
 
     # Another feed carrying the same story's link: already stored, so no page fetch either.
+    feeds = make_feeds()
     other = site.route("/other", Answer(rss20("Wire", renamed)))
     state = await feeds.poll(await register(feeds, other))
     assert (state.new_items, state.item_errors) == (0, ())
@@ -456,3 +460,36 @@ async def test_a_removed_feed_keeps_its_articles_and_is_no_longer_polled(
     await feeds.remove(feed.feed_id)
     assert await feeds.poll_due() == 0
     assert len(wiredesk.world.articles) == 2
+
+
+async def test_items_wait_for_the_next_poll_while_the_store_is_unavailable(site: Site) -> None:
+    answers: list[list[str | WiredeskError]] = []
+    calls: list[list[str]] = []
+
+    async def sink(articles: Sequence[ArticleInput]) -> list[str | WiredeskError]:
+        calls.append([a.url for a in articles])
+        if not answers:
+            return [UnavailableError("Redis is unavailable")] * len(articles)
+        return answers.pop(0)
+
+    url = site.route("/rss", Answer(rss20("Coast Gazette", full_items(site)), etag='"v1"'))
+    fetcher = SafeFetcher(FetchConfig(allow_private=True))
+    feeds = Feeds(MemoryFeedRegistry(), fetcher, sink, PollerConfig(host_gap_s=0.0))
+    try:
+        feed = await register(feeds, url, interval_s=60)
+        state = await feeds.poll(feed)
+        assert (state.errors, state.new_items, state.etag) == (1, 0, None)
+        assert state.last_error is not None
+        assert "could not be stored" in state.last_error
+        assert state.next_poll_at - time.time() == pytest.approx(60, abs=5)
+
+        answers.append(["created", InvalidInputError("text must not be blank")])
+        state = await feeds.poll(feed)
+        assert calls[1] == calls[0]  # the same two items again: none was marked seen
+        assert "if-none-match" not in site.hits("/rss")[-1].headers
+        assert (state.errors, state.new_items, state.total_items) == (0, 1, 1)
+        assert [e.message for e in state.item_errors] == ["text must not be blank"]
+        state = await feeds.poll(feed)  # a 304 now
+        assert (state.last_status, len(calls)) == (304, 2)
+    finally:
+        await fetcher.aclose()
