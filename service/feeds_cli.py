@@ -3,8 +3,8 @@
 Both work on a deployment's feed registry in its Redis (``WIREDESK_REDIS_URL`` and
 ``WIREDESK_REDIS_PREFIX``; unset, the embedded Redis under ``WIREDESK_DATA_DIR``, which a
 running ``wiredesk serve`` shares). ``watch`` ingests through the running service's API, so the
-serving process sees each article at once; run the service with ``WIREDESK_FEEDS_POLL=false``
-then, so one poller works for the deployment.
+serving process sees each article at once. One poller polls a deployment (a lease in Redis);
+run the service with ``WIREDESK_FEEDS_POLL=false`` so that it is the ``watch`` process.
 """
 
 from __future__ import annotations
@@ -132,6 +132,9 @@ async def _watch(settings: Settings, api: str, key: str | None, once: bool) -> i
         try:
             if once:
                 polled = await feeds.poll_due()
+                if polled is None:
+                    print("another poller holds this deployment's feeds; nothing polled")
+                    return 1
                 for view in await feeds.views():
                     state = view.state
                     shown = state.last_error or f"{state.new_items} new"

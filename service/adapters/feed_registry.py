@@ -11,6 +11,7 @@ key                     type    holds
 ``P:feed_state``        hash    feed id -> FeedState
 ``P:feed_seen:<id>``    zset    item keys the feed has seen, scored by ``P:feed_seq``
 ``P:feed_seq``          string  the seen-key counter (newest key = highest score)
+``P:feed_poller``       string  the poller lease: its owner's id, with a TTL
 ======================  ======  ================================================
 
 Registration is one Lua script (``HSETNX`` on the URL, then the record), so two clients
@@ -20,6 +21,7 @@ test_feed_registry.py``.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import cast
@@ -44,6 +46,23 @@ return redis.call('HGET', KEYS[1], ARGV[1])
 _SAVE_STATE = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
+return 0
+"""
+
+
+_LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
 end
 return 0
 """
@@ -172,6 +191,23 @@ class RedisFeedRegistry:
         except RedisError as exc:
             raise _unavailable(exc) from exc
 
+    async def lease(self, owner: str, ttl_s: float) -> bool:
+        """Take or renew the lease (one Lua script: compare and set with a TTL)."""
+        try:
+            got = await self._r.eval(
+                _LEASE, 1, self._k("feed_poller"), owner, max(1, int(ttl_s * 1000))
+            )
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        return bool(got)
+
+    async def release(self, owner: str) -> None:
+        """Drop the lease if ``owner`` holds it."""
+        try:
+            await self._r.eval(_RELEASE, 1, self._k("feed_poller"), owner)
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
 
 class MemoryFeedRegistry:
     """:class:`~service.domain.ports.FeedRegistry` in dictionaries (``down`` fakes an outage)."""
@@ -183,6 +219,7 @@ class MemoryFeedRegistry:
         self._states: dict[str, FeedState] = {}
         self._seen: dict[str, OrderedDict[str, None]] = {}
         self._next = 0
+        self._lease: tuple[str, float] | None = None  # owner, expiry (monotonic seconds)
 
     def _check(self) -> None:
         if self.down:
@@ -249,3 +286,18 @@ class MemoryFeedRegistry:
             known[key] = None
         while len(known) > keep:
             known.popitem(last=False)
+
+    async def lease(self, owner: str, ttl_s: float) -> bool:
+        """Take or renew the lease."""
+        self._check()
+        now = time.monotonic()
+        if self._lease is None or self._lease[0] == owner or self._lease[1] <= now:
+            self._lease = (owner, now + ttl_s)
+            return True
+        return False
+
+    async def release(self, owner: str) -> None:
+        """Drop the lease if ``owner`` holds it."""
+        self._check()
+        if self._lease is not None and self._lease[0] == owner:
+            self._lease = None

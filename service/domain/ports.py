@@ -192,3 +192,16 @@ class FeedRegistry(Protocol):
     async def mark_seen(self, feed_id: str, keys: Sequence[str], keep: int) -> None:
         """Remember ``keys`` as seen (newest), keeping the newest ``keep`` keys of the feed."""
         ...
+
+    async def lease(self, owner: str, ttl_s: float) -> bool:
+        """Take or renew the deployment's poller lease for ``ttl_s`` seconds.
+
+        Returns:
+            ``True`` when ``owner`` holds the lease now (it was free, expired, or already
+            ``owner``'s); ``False`` while another owner holds it.
+        """
+        ...
+
+    async def release(self, owner: str) -> None:
+        """Give the lease up, if ``owner`` holds it."""
+        ...

@@ -28,6 +28,7 @@ import contextlib
 import logging
 import math
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -177,7 +178,9 @@ class Feeds:
         self.known_url = known_url
         self.gate = HostGate(self.config.host_gap_s)
         self.wake = asyncio.Event()
+        self.owner = uuid.uuid4().hex  # this poller's name in the deployment's lease
         self._due: dict[str, float] = {}
+        self._waiting_logged = False
 
     # ------------------------------------------------------------------ registration
     async def add(
@@ -457,23 +460,35 @@ class Feeds:
         self._due[feed.feed_id] = state.next_poll_at
         return state
 
-    async def poll_due(self) -> int:
+    @property
+    def lease_s(self) -> float:
+        """How long the poller lease lasts without renewal: three ticks, at least 30 s."""
+        return max(30.0, 3 * self.config.tick_s)
+
+    async def poll_due(self) -> int | None:
         """Poll every due feed (at most ``max_concurrent`` at once) and wait for them.
 
+        The deployment's poller lease is taken for the round and given back after it.
+
         Returns:
-            How many feeds were polled.
+            How many feeds were polled; ``None`` when another poller holds the lease.
         """
-        feeds = await self._refresh_due()
-        now = self.clock()
-        due = [feed for feed in feeds if self._due[feed.feed_id] <= now]
-        limit = asyncio.Semaphore(self.config.max_concurrent)
+        if not await self.registry.lease(self.owner, self.lease_s):
+            return None
+        try:
+            feeds = await self._refresh_due()
+            now = self.clock()
+            due = [feed for feed in feeds if self._due[feed.feed_id] <= now]
+            limit = asyncio.Semaphore(self.config.max_concurrent)
 
-        async def one(feed: Feed) -> None:
-            async with limit:
-                await self._poll_safely(feed)
+            async def one(feed: Feed) -> None:
+                async with limit:
+                    await self._poll_safely(feed)
 
-        await asyncio.gather(*(one(feed) for feed in due))
-        return len(due)
+            await asyncio.gather(*(one(feed) for feed in due))
+            return len(due)
+        finally:
+            await self.registry.release(self.owner)
 
     async def _poll_safely(self, feed: Feed) -> None:
         """:meth:`poll`, with nothing escaping: one feed's fault never stops the poller."""
@@ -490,7 +505,10 @@ class Feeds:
         """Poll due feeds forever: every ``tick_s``, or at once when a feed is registered.
 
         Due feeds are polled concurrently; a slow feed does not hold up the next round for
-        the others (rounds overlap; a feed is never polled twice at once).
+        the others (rounds overlap; a feed is never polled twice at once). Only the holder of
+        the deployment's poller lease (:meth:`FeedRegistry.lease`, renewed every round) polls:
+        a second poller (``serve`` and ``watch`` on one Redis) stands by and takes over within
+        :attr:`lease_s` when the first stops.
         """
         running: dict[str, asyncio.Task[None]] = {}
         limit = asyncio.Semaphore(self.config.max_concurrent)
@@ -502,7 +520,10 @@ class Feeds:
         while True:
             self.wake.clear()
             try:
-                feeds = await self._refresh_due()
+                if not await self._leased():
+                    feeds = []
+                else:
+                    feeds = await self._refresh_due()
                 now = self.clock()
                 for feed in feeds:
                     if feed.feed_id not in running and self._due[feed.feed_id] <= now:
@@ -520,7 +541,24 @@ class Feeds:
                 for task in list(running.values()):
                     task.cancel()
                 await asyncio.gather(*running.values(), return_exceptions=True)
+                with contextlib.suppress(UnavailableError):
+                    await self.registry.release(self.owner)
                 raise
+
+    async def _leased(self) -> bool:
+        """Take or renew the poller lease; say once when another poller holds it."""
+        if await self.registry.lease(self.owner, self.lease_s):
+            if self._waiting_logged:
+                log.info("feed poller %s: took over the deployment's feeds", self.owner)
+            self._waiting_logged = False
+            return True
+        if not self._waiting_logged:
+            log.info(
+                "feed poller %s: another poller polls this deployment; standing by", self.owner
+            )
+            self._waiting_logged = True
+        self._due.clear()  # the other poller moves the due times: read them again on takeover
+        return False
 
     async def _refresh_due(self) -> list[Feed]:
         """Every feed, with its due time known (read once per feed, then kept here)."""

@@ -116,3 +116,18 @@ async def test_the_fake_fails_like_an_unreachable_redis() -> None:
             await RedisFeedRegistry(client, "nowhere").feeds()
     finally:
         await client.aclose()
+
+
+async def test_one_poller_holds_the_lease_until_it_lets_go_or_it_expires(
+    registry: FeedRegistry,
+) -> None:
+    assert await registry.lease("serve", 5.0)
+    assert await registry.lease("serve", 5.0)  # renewal
+    assert not await registry.lease("watch", 5.0)
+    await registry.release("watch")  # not the holder: nothing happens
+    assert not await registry.lease("watch", 5.0)
+    await registry.release("serve")
+    assert await registry.lease("watch", 0.2)
+    assert not await registry.lease("serve", 5.0)
+    await asyncio.sleep(0.3)  # the holder stopped renewing
+    assert await registry.lease("serve", 5.0)

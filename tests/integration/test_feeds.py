@@ -493,3 +493,32 @@ async def test_items_wait_for_the_next_poll_while_the_store_is_unavailable(site:
         assert (state.last_status, len(calls)) == (304, 2)
     finally:
         await fetcher.aclose()
+
+
+async def test_a_second_poller_stands_by_and_takes_over_when_the_first_stops(
+    make_feeds: Maker, site: Site
+) -> None:
+    fast = PollerConfig(host_gap_s=0.0, tick_s=0.1)
+    first, second = make_feeds(), make_feeds()
+    first.config = second.config = fast
+    feed = await register(first, site.route("/rss", Answer(rss20("Coast Gazette", []))))
+    one = asyncio.create_task(first.run())
+    await asyncio.sleep(0.3)
+    two = asyncio.create_task(second.run())
+    try:
+        await asyncio.sleep(0.5)
+        assert len(site.hits("/rss")) == 1  # the first polled; the second stood by
+        assert await second.poll_due() is None  # `watch --once` meanwhile: refused
+
+        await second.registry.save_state(feed.feed_id, FeedState(next_poll_at=0.0))
+        one.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await one
+        deadline = time.time() + 5
+        while len(site.hits("/rss")) < 2 and time.time() < deadline:
+            await asyncio.sleep(0.05)
+        assert len(site.hits("/rss")) == 2  # the second took over at its next tick
+    finally:
+        for task in (one, two):
+            task.cancel()
+        await asyncio.gather(one, two, return_exceptions=True)
