@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import time
@@ -20,6 +21,8 @@ from indexes.errors import IndexFileError
 from indexes.factory import create_index, load_index
 from service.adapters.batching import BatchingEmbedder
 from service.adapters.embedder import HashingEmbedder, SentenceTransformerEmbedder
+from service.adapters.feed_registry import RedisFeedRegistry
+from service.adapters.fetch import FetchConfig, SafeFetcher
 from service.adapters.onnx_embedder import OnnxEmbedder, Precision, ensure_model
 from service.adapters.redis_server import EmbeddedRedis, start_embedded
 from service.adapters.redis_store import RedisCache, RedisStore, connect
@@ -27,7 +30,8 @@ from service.domain.errors import UnavailableError
 from service.domain.ports import Embedder
 from service.metrics import Metrics
 from service.settings import Settings
-from service.usecases import Wiredesk
+from service.usecases import Feeds, Wiredesk
+from service.usecases.feeds import ingest_sink
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +112,26 @@ async def running(
         batcher,
         metrics,
     )
+    fetcher = SafeFetcher(FetchConfig(allow_private=settings.fetch_allow_private))
+    registry = RedisFeedRegistry(client, settings.redis_prefix)
+    app.feeds = build_feeds(settings, registry, fetcher, app)
     snapshots: asyncio.Task[None] | None = None
     regrouping: asyncio.Task[None] | None = None
+    polling: asyncio.Task[None] | None = None
     try:
         await app.start()
         path.parent.mkdir(parents=True, exist_ok=True)
         snapshots = asyncio.create_task(_snapshot_loop(app, path, settings.snapshot_interval_s))
         regrouping = asyncio.create_task(_regroup_loop(app, settings.regroup_delay_s))
+        if settings.feeds_poll:
+            polling = asyncio.create_task(app.feeds.run())
         yield app
     finally:
+        if polling is not None:
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        await fetcher.aclose()
         if regrouping is not None:
             regrouping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -133,6 +148,20 @@ async def running(
         await client.aclose()
         if embedded is not None:
             await asyncio.to_thread(embedded.close)
+
+
+def build_feeds(
+    settings: Settings, registry: RedisFeedRegistry, fetcher: SafeFetcher, app: Wiredesk
+) -> Feeds:
+    """The feed use case over ``app``'s Ingest (articles already stored skip their fetch)."""
+    config = dataclasses.replace(settings.feeds, max_text_chars=settings.max_text_chars)
+    return Feeds(
+        registry,
+        fetcher,
+        ingest_sink(app.ingest),
+        config,
+        known_url=lambda url: url in app.world.by_url,
+    )
 
 
 async def _regroup_loop(app: Wiredesk, delay_s: float) -> None:

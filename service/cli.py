@@ -50,10 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--api-key", default=os.environ.get("WIREDESK_API_KEY"), help="bearer key for writes"
     )
     ingest.add_argument("--batch-size", type=int, default=50, help="articles per request")
+    from service import feeds_cli
     from service.evaluation import cli as eval_cli
 
     eval_cli.add_parser(sub)
+    feeds_cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command in {"watch", "feeds"}:
+        return feeds_cli.main(args)
     if args.command == "eval":
         return eval_cli.main(args)
     if args.command == "build-model":

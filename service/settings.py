@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from service.pipeline.dedup import DedupConfig
+from service.pipeline.feeds import PollerConfig
 from service.pipeline.group import GroupConfig
 from service.pipeline.recurrence import RecurrenceConfig
 from service.pipeline.regroup import RegroupConfig
@@ -118,6 +119,15 @@ class Settings:
         recurrence: learned boilerplate (paragraphs recurring off-topic across articles).
         summarize: brief defaults (``max_words`` 100 as in DUC).
         title: the story title rule's hysteresis (:mod:`service.pipeline.title`).
+        fetch_allow_private: let the service fetch loopback, private and link-local
+            addresses (feeds and their pages). Off by default: a server that fetches URLs its
+            users give it must not reach its own network (SSRF). A setting for tests against a
+            local server and for intranet deployments only; the cloud metadata address is a
+            link-local one, so turning this on in a cloud exposes it.
+        feeds_poll: run the feed poller inside ``wiredesk serve`` (turn it off when a
+            ``wiredesk watch`` process polls for this deployment instead).
+        feeds: the feed poller (:class:`service.pipeline.feeds.PollerConfig`: intervals,
+            backoff, politeness, seen keys kept per feed).
         log_level: Python logging level name.
     """
 
@@ -157,6 +167,9 @@ class Settings:
     recurrence: RecurrenceConfig = field(default_factory=RecurrenceConfig)
     summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
     title: TitleConfig = field(default_factory=TitleConfig)
+    fetch_allow_private: bool = False
+    feeds_poll: bool = True
+    feeds: PollerConfig = field(default_factory=PollerConfig)
     log_level: str = "INFO"
 
     @classmethod

@@ -10,8 +10,12 @@ answer that changed between the check and the connection, "DNS rebinding", is ca
 the body is read). Bodies are capped (``max_bytes``, read as a stream), the whole fetch has a
 deadline, and the User-Agent says who is asking.
 
-``allow_private`` (``WIREDESK_FETCH_ALLOW_PRIVATE``) lifts the address rule: for tests against
-a local server and for intranet deployments; off by default.
+``allow_private`` (``WIREDESK_FETCH_ALLOW_PRIVATE``) lifts the address rule for loopback and
+private networks: for tests against a local server and for intranet deployments; off by
+default. It never opens link-local addresses (169.254.0.0/16, fe80::/10: the cloud metadata
+endpoints live there), the other known metadata addresses (AWS's IPv6 ``fd00:ec2::254``,
+Alibaba's ``100.100.100.200``), multicast or unspecified addresses: no intranet feed lives
+there, and a redirect to them is the classic way to steal a cloud machine's credentials.
 """
 
 from __future__ import annotations
@@ -35,10 +39,19 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
 
 class FetchError(InvalidInputError):
-    """A URL could not or may not be fetched; the message says why (the field is ``url``)."""
+    """A URL could not or may not be fetched; the message says why (the field is ``url``).
 
-    def __init__(self, message: str) -> None:
+    Attributes:
+        status: the HTTP status when the server answered with an error status, else ``None``.
+        retry_after: that answer's ``Retry-After`` header (seconds or an HTTP date), if any.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: str | None = None
+    ) -> None:
         super().__init__(message, field="url")
+        self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +102,28 @@ def address_allowed(address: str) -> bool:
     return bool(ip.is_global) and not ip.is_multicast
 
 
+# Cloud metadata endpoints outside the link-local ranges.
+_METADATA = frozenset(
+    {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
+)
+
+
+def address_never_allowed(address: str) -> bool:
+    """Whether an address is refused even with ``allow_private`` (link-local, metadata, ...)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip in _METADATA
+
+
 async def system_resolver(host: str, port: int) -> Sequence[str]:
     """Every address ``host`` resolves to (the system resolver, off the event loop)."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
+
+
+def _refused(address: str) -> bool:
+    return not address_allowed(address)
 
 
 class SafeFetcher:
@@ -127,13 +158,20 @@ class SafeFetcher:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise FetchError(f"only http and https URLs can be fetched: {url!r}")
-        if self.config.allow_private:
-            return
         port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
             addresses = await self._resolve(parts.hostname, port)
         except OSError as exc:
             raise FetchError(f"cannot resolve {parts.hostname!r}: {exc}") from None
+        if self.config.allow_private:
+            never = [a for a in addresses if address_never_allowed(a)]
+            if never:
+                raise FetchError(
+                    f"refusing to fetch {parts.hostname!r}: it resolves to a link-local or "
+                    f"metadata address ({', '.join(never)}), refused even with "
+                    "WIREDESK_FETCH_ALLOW_PRIVATE"
+                )
+            return
         refused = [a for a in addresses if not address_allowed(a)]
         if not addresses or refused:
             raise FetchError(
@@ -172,18 +210,21 @@ class SafeFetcher:
                     current = urljoin(current, response.headers["location"])
                     continue
                 if not response.is_success:
-                    raise FetchError(f"fetching {current} answered HTTP {response.status_code}")
+                    raise FetchError(
+                        f"fetching {current} answered HTTP {response.status_code}",
+                        status=response.status_code,
+                        retry_after=response.headers.get("retry-after"),
+                    )
                 body = await self._read_capped(response, current)
                 return Fetched(url, current, response.status_code, dict(response.headers), body)
         raise FetchError(f"fetching {url}: more than {self.config.max_redirects} redirects")
 
     def _check_peer(self, response: httpx.Response, url: str) -> None:
         """The address the connection reached must pass the rule too (DNS rebinding)."""
-        if self.config.allow_private:
-            return
         stream = response.extensions.get("network_stream")
         peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if peer and not address_allowed(str(peer[0])):
+        rule = address_never_allowed if self.config.allow_private else _refused
+        if peer and rule(str(peer[0])):
             raise FetchError(f"refusing {url}: the connection reached a non-public address")
 
     async def _read_capped(self, response: httpx.Response, url: str) -> bytes:

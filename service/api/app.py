@@ -15,6 +15,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import Middleware
 
 from service.api.errors import domain_error, unexpected_error
+from service.api.feeds import FEED_ROUTES
 from service.api.middleware import (
     ASGIApp,
     RedactSecrets,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         else []
     )
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *FEED_ROUTES],
         # Outermost first: the Host check, then the body timer (its 408 is an exception the
         # app's handlers turn into a JSON response).
         middleware=[

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from service.domain.feeds import Feed, FeedState
 from service.domain.models import ChangeSet, Snapshot
 
 
@@ -142,4 +143,65 @@ class Cache(Protocol):
 
     async def invalidate(self, tags: Iterable[str]) -> int:
         """Drop every value stored under these tags; returns how many were dropped."""
+        ...
+
+
+class FeedRegistry(Protocol):
+    """Registered feeds, their poll state and the item keys each has seen (Redis in production).
+
+    Seen keys are bounded: a feed keeps the newest ``keep`` keys it was told of (older ones
+    fall out first), so a feed's memory does not grow with its age. Implementations raise
+    :class:`service.domain.errors.UnavailableError` when the backend cannot be reached.
+    """
+
+    async def add(
+        self, url: str, outlet: str | None, interval_s: int, now: float
+    ) -> tuple[Feed, bool]:
+        """Register a feed under its (canonical) ``url``, due at once.
+
+        Returns:
+            The feed and ``True``; or, when ``url`` is already registered, the existing feed
+            (unchanged) and ``False``.
+        """
+        ...
+
+    async def get(self, feed_id: str) -> Feed | None:
+        """The feed, or ``None``."""
+        ...
+
+    async def feeds(self) -> list[Feed]:
+        """Every feed, oldest registration first."""
+        ...
+
+    async def remove(self, feed_id: str) -> bool:
+        """Forget a feed, its state and its seen keys; ``False`` when there was none."""
+        ...
+
+    async def state(self, feed_id: str) -> FeedState:
+        """The feed's state (a fresh :class:`FeedState` when none was saved)."""
+        ...
+
+    async def save_state(self, feed_id: str, state: FeedState) -> None:
+        """Replace the feed's state; a feed removed meanwhile stays removed."""
+        ...
+
+    async def seen(self, feed_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` the feed has seen."""
+        ...
+
+    async def mark_seen(self, feed_id: str, keys: Sequence[str], keep: int) -> None:
+        """Remember ``keys`` as seen (newest), keeping the newest ``keep`` keys of the feed."""
+        ...
+
+    async def lease(self, owner: str, ttl_s: float) -> bool:
+        """Take or renew the deployment's poller lease for ``ttl_s`` seconds.
+
+        Returns:
+            ``True`` when ``owner`` holds the lease now (it was free, expired, or already
+            ``owner``'s); ``False`` while another owner holds it.
+        """
+        ...
+
+    async def release(self, owner: str) -> None:
+        """Give the lease up, if ``owner`` holds it."""
         ...

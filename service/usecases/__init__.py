@@ -35,6 +35,7 @@ from service.regrouping import RegroupResult
 from service.settings import Settings
 from service.usecases.briefs import BRIEF_FORMAT, Briefs
 from service.usecases.desk import STORE_RETRY_S, Desk
+from service.usecases.feeds import Feeds
 from service.usecases.ingest import Ingest
 from service.usecases.lifecycle import Lifecycle
 from service.usecases.regroup import Regrouping
@@ -56,6 +57,7 @@ __all__ = [
     "BriefView",
     "Briefs",
     "Desk",
+    "Feeds",
     "Health",
     "HistoryPage",
     "Ingest",
@@ -79,6 +81,7 @@ class Wiredesk:
         stories: reads of articles and stories.
         briefs: briefs.
         lifecycle: start-up, snapshots, health.
+        feeds: feed registration and polling (``None`` until the composition root sets it).
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class Wiredesk:
         self.stories = Stories(self.desk)
         self.briefs = Briefs(self.desk)
         self.lifecycle = Lifecycle(self.desk)
+        self.feeds: Feeds | None = None  # set by bootstrap: it needs a fetcher and a registry
 
     # The desk's parts, for callers that hold the application (the API, tests, evaluation).
     @property
