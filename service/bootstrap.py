@@ -23,6 +23,7 @@ from service.adapters.embedder import HashingEmbedder, SentenceTransformerEmbedd
 from service.adapters.onnx_embedder import OnnxEmbedder, Precision, ensure_model
 from service.adapters.redis_server import EmbeddedRedis, start_embedded
 from service.adapters.redis_store import RedisCache, RedisStore, connect
+from service.adapters.webhook_store import RedisWebhookStore
 from service.domain.errors import UnavailableError
 from service.domain.ports import Embedder
 from service.metrics import Metrics
@@ -107,11 +108,13 @@ async def running(
         index,
         batcher,
         metrics,
+        webhook_store=RedisWebhookStore(client, settings.redis_prefix),
     )
     snapshots: asyncio.Task[None] | None = None
     regrouping: asyncio.Task[None] | None = None
     try:
         await app.start()
+        await app.webhooks.start()
         path.parent.mkdir(parents=True, exist_ok=True)
         snapshots = asyncio.create_task(_snapshot_loop(app, path, settings.snapshot_interval_s))
         regrouping = asyncio.create_task(_regroup_loop(app, settings.regroup_delay_s))
@@ -129,6 +132,7 @@ async def running(
                 await app.snapshot(path)
             except OSError:
                 log.exception("final index snapshot failed; it will be rebuilt from Redis")
+        await app.webhooks.close()
         await batcher.close()
         await client.aclose()
         if embedded is not None:

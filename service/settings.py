@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
+from service.domain.events import EventsConfig
+from service.domain.webhooks import WebhookConfig
 from service.pipeline.dedup import DedupConfig
 from service.pipeline.group import GroupConfig
 from service.pipeline.recurrence import RecurrenceConfig
@@ -119,6 +121,12 @@ class Settings:
         summarize: brief defaults (``max_words`` 100 as in DUC).
         title: the story title rule's hysteresis (:mod:`service.pipeline.title`).
         log_level: Python logging level name.
+        fetch_allow_private: let fetches and webhook deliveries reach loopback, private,
+            link-local and metadata addresses (``WIREDESK_FETCH_ALLOW_PRIVATE``): for tests
+            against a local server and intranet deployments; off by default (SSRF,
+            :mod:`service.adapters.fetch`).
+        events: the live event stream's limits (:class:`~service.domain.events.EventsConfig`).
+        webhooks: webhook delivery limits (:class:`~service.domain.webhooks.WebhookConfig`).
     """
 
     redis_url: str | None = None
@@ -158,6 +166,9 @@ class Settings:
     summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
     title: TitleConfig = field(default_factory=TitleConfig)
     log_level: str = "INFO"
+    fetch_allow_private: bool = False
+    events: EventsConfig = field(default_factory=EventsConfig)
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from service.adapters.batching import BatchingEmbedder
+from service.adapters.webhook_store import MemoryWebhookStore
 from service.domain.errors import WiredeskError
 from service.domain.models import Article, ArticleInput
-from service.domain.ports import Cache, Store, VectorIndex
+from service.domain.ports import Cache, Store, VectorIndex, WebhookStore
 from service.domain.world import ClusterView, World
 from service.ingest import Outcome
 from service.metrics import Metrics
@@ -35,6 +36,7 @@ from service.regrouping import RegroupResult
 from service.settings import Settings
 from service.usecases.briefs import BRIEF_FORMAT, Briefs
 from service.usecases.desk import STORE_RETRY_S, Desk
+from service.usecases.events import Events
 from service.usecases.ingest import Ingest
 from service.usecases.lifecycle import Lifecycle
 from service.usecases.regroup import Regrouping
@@ -48,6 +50,7 @@ from service.usecases.views import (
     StoryPage,
     VariantView,
 )
+from service.usecases.webhooks import Webhooks
 
 __all__ = [
     "BRIEF_FORMAT",
@@ -56,6 +59,7 @@ __all__ = [
     "BriefView",
     "Briefs",
     "Desk",
+    "Events",
     "Health",
     "HistoryPage",
     "Ingest",
@@ -65,6 +69,7 @@ __all__ = [
     "StoryDetail",
     "StoryPage",
     "VariantView",
+    "Webhooks",
     "Wiredesk",
 ]
 
@@ -79,6 +84,8 @@ class Wiredesk:
         stories: reads of articles and stories.
         briefs: briefs.
         lifecycle: start-up, snapshots, health.
+        events: live story events (stream clients, listeners).
+        webhooks: webhook subscriptions and deliveries (started by the composition root).
     """
 
     def __init__(
@@ -90,6 +97,7 @@ class Wiredesk:
         embedder: BatchingEmbedder,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        webhook_store: WebhookStore | None = None,
     ) -> None:
         self.desk = Desk(settings, store, cache, index, embedder, metrics or Metrics(), clock)
         self.ingest = Ingest(self.desk)
@@ -97,6 +105,12 @@ class Wiredesk:
         self.stories = Stories(self.desk)
         self.briefs = Briefs(self.desk)
         self.lifecycle = Lifecycle(self.desk)
+        self.events = Events(self.desk)
+        self.webhooks = Webhooks(
+            self.events,
+            webhook_store or MemoryWebhookStore(),
+            allow_private=settings.fetch_allow_private,
+        )
 
     # The desk's parts, for callers that hold the application (the API, tests, evaluation).
     @property

@@ -1,0 +1,308 @@
+"""Live story events: change sets in, events out, to stream clients and webhooks.
+
+:class:`Events` subscribes to the desk (:meth:`Desk.subscribe`) and turns every change set the
+world applied into :class:`~service.domain.events.LiveEvent` records (see
+:data:`~service.domain.events.EVENT_TYPES` for what each type means), which it
+
+* keeps in a ring of the newest :attr:`EventsConfig.ring_size` events, for ``Last-Event-ID``
+  resume;
+* hands to every open stream (:class:`Subscription`), each with its own bounded queue: a
+  client whose queue is full is dropped at once (it is told to reconnect with
+  ``Last-Event-ID``), so memory never grows with slow or vanished clients and the write that
+  made the event never waits for any client;
+* hands to in-process listeners (the webhook dispatcher, :mod:`service.usecases.webhooks`),
+  which must not block either.
+
+Everything here runs inside the write lock, on the event loop, without awaiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError
+from service.domain.events import EventsConfig, LiveEvent
+from service.domain.models import ChangeSet
+from service.domain.world import World
+from service.usecases.desk import Desk
+
+log = logging.getLogger(__name__)
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _BASE36[r] + out
+        if n == 0:
+            return out
+
+
+#: An in-process consumer of every event (must return at once, never raise on purpose).
+EventListener = Callable[[LiveEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFilter:
+    """What one stream client asked for (every part optional; all given parts must match).
+
+    Attributes:
+        story_id: follow this story id, through merges (either side of a merge matches).
+        outlets: casefolded outlet names; an event matches when its story has any of them.
+    """
+
+    story_id: str | None = None
+    outlets: frozenset[str] = frozenset()
+
+    def matches(self, event: LiveEvent, world: World) -> bool:
+        """Whether ``event`` is one the client wants, judged against the world now."""
+        if self.story_id is not None:
+            followed = world.current_story_id(self.story_id)
+            if (
+                world.current_story_id(event.story_id) != followed
+                and event.into != followed
+                and event.story_id != self.story_id
+            ):
+                return False
+        return not self.outlets or any(o.casefold() in self.outlets for o in event.outlets)
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One stream client's queue (bounded; see :meth:`offer`).
+
+    Attributes:
+        filter: what the client asked for.
+        bound: most events waiting; one more drops the client.
+        queue: events waiting to be sent, oldest first.
+        dropped: the client fell ``bound`` events behind and gets nothing more.
+        wake: set when an event arrives or the client is dropped.
+    """
+
+    filter: StreamFilter
+    bound: int
+    queue: deque[LiveEvent] = field(default_factory=deque)
+    dropped: bool = False
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, event: LiveEvent) -> bool:
+        """Queue ``event`` without waiting; ``False`` when the queue was full (now dropped)."""
+        if len(self.queue) >= self.bound:
+            self.dropped = True
+            self.wake.set()
+            return False
+        self.queue.append(event)
+        self.wake.set()
+        return True
+
+    async def next(self, timeout_s: float) -> LiveEvent | None:
+        """The next queued event, or ``None`` after ``timeout_s`` idle or once dropped and empty."""
+        if not self.queue and not self.dropped:
+            self.wake.clear()
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await self.wake.wait()
+            except TimeoutError:
+                return None
+        return self.queue.popleft() if self.queue else None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a reconnecting client picks up.
+
+    Attributes:
+        backlog: the ring's events after its last id that match its filter, oldest first.
+        gap: events it missed are no longer held (the id is older than the ring, or of an
+            earlier process): it should reload what it shows.
+    """
+
+    backlog: tuple[LiveEvent, ...]
+    gap: bool
+
+
+class Events:
+    """The event ring and its fan-out (see the module docstring).
+
+    Attributes:
+        desk: the shared state.
+        config: limits.
+        epoch: this process's id prefix (base-36 start time in ms).
+    """
+
+    def __init__(self, desk: Desk, config: EventsConfig | None = None) -> None:
+        self.desk = desk
+        self.config = config or desk.settings.events
+        self.epoch = _base36(int(time.time() * 1000))
+        self._seq = 0
+        self._ring: deque[LiveEvent] = deque(maxlen=self.config.ring_size)
+        self._clients: list[Subscription] = []
+        self._listeners: list[EventListener] = []
+        # Story id -> hash of its members' paragraph texts, to tell whether the brief's
+        # sources changed (one int per live story, dropped when a story merges away).
+        self._sources: dict[str, int] = {}
+        self.dropped_clients = 0
+        desk.subscribe(self.on_change)
+
+    # ------------------------------------------------------------------ producing
+    def on_change(self, changes: ChangeSet, _reason: str) -> None:
+        """The desk's listener: derive the change set's events and publish them."""
+        for event in self.derive(changes):
+            self.publish(event)
+
+    def derive(self, changes: ChangeSet) -> list[LiveEvent]:
+        """Events of a change set the world has just applied, in publication order.
+
+        Merges first (``story.merged`` under each absorbed id), then per changed live story
+        ``story.created`` or ``story.updated``, followed by ``brief.changed`` when its members'
+        paragraph texts differ from the last time this process saw the story.
+        """
+        world = self.desk.world
+        at = max((e.at for e in changes.events), default=self.desk.clock())
+        created = {e.story_id for e in changes.events if e.kind == "created"}
+        out: list[LiveEvent] = []
+        for e in changes.events:
+            if e.kind == "merged_into" and e.other_story_id is not None:
+                self._sources.pop(e.story_id, None)
+                survivor = world.current_story_id(e.other_story_id)
+                if survivor in world.stories:
+                    out.append(self._event("story.merged", survivor, at, absorbed=e.story_id))
+        for story in changes.stories:
+            sid = story.story_id
+            if sid not in world.stories or not world.members.get(sid):
+                continue
+            kind = "story.created" if sid in created else "story.updated"
+            out.append(self._event(kind, sid, at))
+            sources = self._source_hash(sid)
+            if self._sources.get(sid) != sources:
+                self._sources[sid] = sources
+                out.append(self._event("brief.changed", sid, at))
+        return out
+
+    def _source_hash(self, story_id: str) -> int:
+        world = self.desk.world
+        return hash(
+            tuple(
+                sorted(
+                    (a, tuple(p.text_id for p in world.articles[a].paragraphs))
+                    for a in world.members.get(story_id, ())
+                )
+            )
+        )
+
+    def _event(self, kind: str, story_id: str, at: float, absorbed: str | None = None) -> LiveEvent:
+        world = self.desk.world
+        view = world.story_view(story_id)
+        headlines = [a.title for a in world.story_articles(story_id) if a.title]
+        keywords = "\n".join(dict.fromkeys([view.title or "", *headlines])).casefold()
+        self._seq += 1
+        return LiveEvent(
+            seq=self._seq,
+            event_id=f"{self.epoch}-{self._seq}",
+            type=kind,
+            story_id=absorbed if absorbed is not None else story_id,
+            version=view.version,
+            title=view.title,
+            outlets=view.outlets,
+            at=at,
+            into=story_id if absorbed is not None else None,
+            keywords=keywords,
+        )
+
+    def publish(self, event: LiveEvent) -> None:
+        """Keep ``event`` in the ring and offer it to every client and listener (no waiting)."""
+        self._ring.append(event)
+        world = self.desk.world
+        kept: list[Subscription] = []
+        for client in self._clients:
+            if not client.filter.matches(event, world) or client.offer(event):
+                kept.append(client)
+            else:
+                self.dropped_clients += 1
+                log.info("event stream client dropped: %d events behind", client.bound)
+        self._clients = kept
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener %r failed", listener)
+
+    def listen(self, listener: EventListener) -> None:
+        """Call ``listener(event)`` for every event from now on."""
+        self._listeners.append(listener)
+
+    # ------------------------------------------------------------------ consuming
+    def stream_filter(self, story_id: str | None, outlets: Iterable[str]) -> StreamFilter:
+        """Check a client's filter.
+
+        Raises:
+            NotFoundError: ``story_id`` was never issued (merged-away ids are followed).
+        """
+        world = self.desk.world
+        if story_id is not None and story_id not in world.stories | world.redirects.keys():
+            raise NotFoundError(f"no story with id {story_id!r}")
+        return StreamFilter(story_id, frozenset(o.casefold() for o in outlets))
+
+    def open(self, wanted: StreamFilter, last_event_id: str | None) -> tuple[Subscription, Resume]:
+        """Register a stream client; what it missed since ``last_event_id`` comes with it.
+
+        The backlog is read and the client registered with no await between, so it misses
+        nothing and gets nothing twice.
+
+        Raises:
+            UnavailableError: :attr:`EventsConfig.max_clients` streams are open.
+            InvalidInputError: ``last_event_id`` is not an id this service issues.
+        """
+        if len(self._clients) >= self.config.max_clients:
+            raise UnavailableError(
+                f"{self.config.max_clients} event streams are open, the limit "
+                "(WIREDESK_EVENTS__MAX_CLIENTS); retry shortly"
+            )
+        resume = self.resume(wanted, last_event_id)
+        client = Subscription(wanted, self.config.client_queue)
+        self._clients.append(client)
+        return client, resume
+
+    def close(self, client: Subscription) -> None:
+        """Forget a client (its stream ended or it went away)."""
+        if client in self._clients:
+            self._clients.remove(client)
+
+    def resume(self, wanted: StreamFilter, last_event_id: str | None) -> Resume:
+        """The ring's events after ``last_event_id`` matching ``wanted`` (none when ``None``).
+
+        Raises:
+            InvalidInputError: the id is not of the form ``<epoch>-<seq>``.
+        """
+        if last_event_id is None:
+            return Resume((), False)
+        epoch, sep, seq_text = last_event_id.strip().partition("-")
+        if not sep or not seq_text.isdigit() or not epoch.isalnum() or len(last_event_id) > 40:
+            raise InvalidInputError(
+                f"Last-Event-ID {last_event_id[:40]!r} is not an event id of this service "
+                "(they look like 'mh3k2x1a-42')",
+                field="last_event_id",
+            )
+        world = self.desk.world
+        seq = int(seq_text)
+        oldest = self._ring[0].seq if self._ring else self._seq + 1
+        gap = epoch != self.epoch or seq < oldest - 1 or seq > self._seq
+        start = 0 if epoch != self.epoch else seq
+        backlog = tuple(e for e in self._ring if e.seq > start and wanted.matches(e, world))
+        return Resume(backlog, gap)
+
+    @property
+    def clients(self) -> int:
+        """Open stream clients."""
+        return len(self._clients)
+
+    def ring(self) -> list[LiveEvent]:
+        """The events held for resume, oldest first."""
+        return list(self._ring)
