@@ -93,8 +93,11 @@ class Subscription:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, event: LiveEvent) -> bool:
-        """Queue ``event`` without waiting; ``False`` when the queue was full (now dropped)."""
-        if len(self.queue) >= self.bound:
+        """Queue ``event`` without waiting; ``False`` when the queue was full (now dropped).
+
+        A dropped client takes nothing more, even after it read some of its queue.
+        """
+        if self.dropped or len(self.queue) >= self.bound:
             self.dropped = True
             self.wake.set()
             return False

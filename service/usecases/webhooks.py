@@ -227,8 +227,10 @@ class Webhooks:
                 await rules.check_url(url)
         except TimeoutError:
             raise FetchError(
-                f"cannot resolve the host of {url!r} within {_RESOLVE_TIMEOUT_S:g} s"
+                f"webhook url refused: cannot resolve its host within {_RESOLVE_TIMEOUT_S:g} s"
             ) from None
+        except FetchError as exc:
+            raise FetchError(f"webhook url refused: {exc}") from None
 
     async def unsubscribe(self, webhook_id: str) -> None:
         """Delete a subscription, its log and its waiting deliveries.
