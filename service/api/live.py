@@ -13,7 +13,7 @@ from typing import Annotated
 import msgspec
 from litestar import Response, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from msgspec import Meta
 
@@ -120,8 +120,8 @@ async def event_stream(
     ] = None,
     last_event_id_header: Annotated[
         str | None,
-        Parameter(
-            header="Last-Event-ID",
+        HeaderParameter(
+            name="Last-Event-ID",
             max_length=40,
             description="Resume after this event id (browsers send it when they reconnect)",
         ),
