@@ -67,6 +67,11 @@ async def _stream(
                     "reconnect with Last-Event-ID to resume",
                 )
                 return
+            elif client.ending:
+                yield ServerSentEventMessage(
+                    data=None, comment="server stopping: reconnect with Last-Event-ID"
+                )
+                return
             else:
                 yield ServerSentEventMessage(data=None, comment="heartbeat")
     finally:

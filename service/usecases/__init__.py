@@ -223,8 +223,14 @@ class Wiredesk:
         return await self.lifecycle.health()
 
     def gauges(self) -> dict[str, float]:
-        """:meth:`Lifecycle.gauges`."""
-        return self.lifecycle.gauges()
+        """:meth:`Lifecycle.gauges`, with the event stream's and the webhooks'."""
+        return self.lifecycle.gauges() | {
+            "event_stream_clients": self.events.clients,
+            "event_stream_clients_dropped": self.events.dropped_clients,
+            "webhook_deliveries_waiting": sum(
+                self.webhooks.waiting(h.webhook_id) for h in self.webhooks.all()
+            ),
+        }
 
     def take_dirty(self) -> bool:
         """:meth:`Lifecycle.take_dirty`."""

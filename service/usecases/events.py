@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,6 +44,18 @@ def _base36(n: int) -> str:
         out = _BASE36[r] + out
         if n == 0:
             return out
+
+
+_LIVE: weakref.WeakSet[Events] = weakref.WeakSet()
+
+
+def end_all_streams() -> None:
+    """:meth:`Events.end_streams` of every live :class:`Events` of this process.
+
+    The HTTP server (``wiredesk serve``) calls it when it begins to stop.
+    """
+    for events in list(_LIVE):
+        events.end_streams()
 
 
 #: An in-process consumer of every event (must return at once, never raise on purpose).
@@ -83,13 +96,15 @@ class Subscription:
         bound: most events waiting; one more drops the client.
         queue: events waiting to be sent, oldest first.
         dropped: the client fell ``bound`` events behind and gets nothing more.
-        wake: set when an event arrives or the client is dropped.
+        ending: the server is stopping; the stream ends once its queue is sent.
+        wake: set when an event arrives or the client is dropped or ended.
     """
 
     filter: StreamFilter
     bound: int
     queue: deque[LiveEvent] = field(default_factory=deque)
     dropped: bool = False
+    ending: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def offer(self, event: LiveEvent) -> bool:
@@ -106,8 +121,13 @@ class Subscription:
         return True
 
     async def next(self, timeout_s: float) -> LiveEvent | None:
-        """The next queued event, or ``None`` after ``timeout_s`` idle or once dropped and empty."""
-        if not self.queue and not self.dropped:
+        """The next queued event, oldest first.
+
+        Returns:
+            ``None`` after ``timeout_s`` idle (time for a heartbeat), or at once when the client
+            is dropped or ending and nothing is queued.
+        """
+        if not self.queue and not self.dropped and not self.ending:
             self.wake.clear()
             try:
                 async with asyncio.timeout(timeout_s):
@@ -152,7 +172,9 @@ class Events:
         # sources changed (one int per live story, dropped when a story merges away).
         self._sources: dict[str, int] = {}
         self.dropped_clients = 0
+        self.ending = False
         desk.subscribe(self.on_change)
+        _LIVE.add(self)
 
     # ------------------------------------------------------------------ producing
     def on_change(self, changes: ChangeSet, _reason: str) -> None:
@@ -263,6 +285,8 @@ class Events:
             UnavailableError: :attr:`EventsConfig.max_clients` streams are open.
             InvalidInputError: ``last_event_id`` is not an id this service issues.
         """
+        if self.ending:
+            raise UnavailableError("the server is stopping; reconnect shortly")
         if len(self._clients) >= self.config.max_clients:
             raise UnavailableError(
                 f"{self.config.max_clients} event streams are open, the limit "
@@ -272,6 +296,18 @@ class Events:
         client = Subscription(wanted, self.config.client_queue)
         self._clients.append(client)
         return client, resume
+
+    def end_streams(self) -> None:
+        """End every stream (the server is stopping): each sends what it holds and closes.
+
+        Called before the HTTP server waits for open connections to finish, which an endless
+        stream never would; new streams are refused (503) from now on.
+        """
+        self.ending = True
+        for client in self._clients:
+            client.ending = True
+            client.wake.set()
+        self._clients = []
 
     def close(self, client: Subscription) -> None:
         """Forget a client (its stream ended or it went away)."""
