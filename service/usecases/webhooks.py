@@ -35,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -90,6 +91,35 @@ class _Target:
     dropped: deque[DeliveryAttempt] = field(default_factory=deque)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+
+
+def check_syntax(url: str) -> None:
+    """Refuse a URL that no HTTP client could send to, before any resolution.
+
+    Raises:
+        FetchError: control characters or spaces, an unparsable URL, a port outside 1-65535,
+            or a host name that is not a valid DNS name (empty or over-long labels).
+    """
+    if any(ch <= " " or ch == "\x7f" for ch in url):
+        raise FetchError("webhook url refused: it holds spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname or ""
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise FetchError(f"webhook url refused: {exc}") from None
+    if parts.scheme not in {"http", "https"} or not host:
+        raise FetchError(f"webhook url refused: only http and https URLs with a host: {url!r}")
+    if port == 0:
+        raise FetchError("webhook url refused: port 0 is not a port to deliver to")
+    if not host.startswith("["):
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            raise FetchError(
+                f"webhook url refused: {host[:80]!r} is not a valid host name"
+            ) from None
 
 
 def matches(hook: Webhook, event: LiveEvent) -> bool:
@@ -222,6 +252,7 @@ class Webhooks:
 
     async def _check_url(self, url: str) -> None:
         rules, _client = self._started()
+        check_syntax(url)
         try:
             async with asyncio.timeout(_RESOLVE_TIMEOUT_S):
                 await rules.check_url(url)
@@ -230,6 +261,8 @@ class Webhooks:
                 f"webhook url refused: cannot resolve its host within {_RESOLVE_TIMEOUT_S:g} s"
             ) from None
         except FetchError as exc:
+            raise FetchError(f"webhook url refused: {exc}") from None
+        except (ValueError, UnicodeError) as exc:  # the resolver's refusals of odd names
             raise FetchError(f"webhook url refused: {exc}") from None
 
     async def unsubscribe(self, webhook_id: str) -> None:
@@ -400,7 +433,7 @@ class Webhooks:
             error = str(exc)
         except TimeoutError:
             error = f"no answer within {self.config.timeout_s:g} s"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError, UnicodeError) as exc:
             error = f"{exc.__class__.__name__}: {exc}"[:300]
         return status, error, (time.perf_counter() - start) * 1000
 
