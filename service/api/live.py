@@ -19,11 +19,11 @@ from msgspec import Meta
 
 from service.api.routes import json_body, require_api_key
 from service.api.schemas import iso
-from service.domain.errors import InvalidInputError
+from service.domain.errors import InvalidInputError, WiredeskError
 from service.domain.events import LiveEvent
 from service.domain.webhooks import DeliveryAttempt, Webhook
 from service.usecases import Wiredesk
-from service.usecases.events import Events, Resume, Subscription
+from service.usecases.events import Events, StreamFilter
 
 # Stream clients reconnect after this long (the SSE ``retry:`` field, milliseconds).
 RECONNECT_MS = 3000
@@ -43,9 +43,19 @@ def _message(event: LiveEvent) -> ServerSentEventMessage:
 
 
 async def _stream(
-    events: Events, client: Subscription, resume: Resume, heartbeat_s: float
+    events: Events, wanted: StreamFilter, last_event_id: str | None
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """The messages of one stream; the client is forgotten however the stream ends."""
+    """The messages of one stream; the client is forgotten however the stream ends.
+
+    The client registers here, when the body starts, not in the handler: a client that goes
+    away before its body starts never runs this generator, and so leaves nothing registered.
+    """
+    try:
+        client, resume = events.open(wanted, last_event_id)
+    except WiredeskError as exc:  # the last stream slot went meanwhile, or the server stops
+        yield ServerSentEventMessage(data=None, comment=f"refused: {exc}")
+        return
+    heartbeat_s = events.config.heartbeat_s
     try:
         yield ServerSentEventMessage(data=None, comment="wiredesk story events", retry=RECONNECT_MS)
         if resume.gap:
@@ -140,9 +150,10 @@ async def event_stream(
     """
     events = wiredesk.events
     wanted = events.stream_filter(story_id, _outlets(outlet))
-    client, resume = events.open(wanted, last_event_id_header or last_event_id)
+    resume_after = last_event_id_header or last_event_id
+    events.check_open(resume_after)
     return ServerSentEvent(
-        _stream(events, client, resume, events.config.heartbeat_s),
+        _stream(events, wanted, resume_after),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 

@@ -49,6 +49,24 @@ def _base36(n: int) -> str:
 _LIVE: weakref.WeakSet[Events] = weakref.WeakSet()
 
 
+def parse_event_id(event_id: str | None) -> tuple[str, int] | None:
+    """``(epoch, seq)`` of an event id ``<epoch>-<seq>``; ``None`` for ``None``.
+
+    Raises:
+        InvalidInputError: any other text.
+    """
+    if event_id is None:
+        return None
+    epoch, sep, seq_text = event_id.strip().partition("-")
+    if not sep or not seq_text.isdigit() or not epoch.isalnum() or len(event_id) > 40:
+        raise InvalidInputError(
+            f"Last-Event-ID {event_id[:40]!r} is not an event id of this service "
+            "(they look like 'mh3k2x1a-42')",
+            field="last_event_id",
+        )
+    return epoch, int(seq_text)
+
+
 def end_all_streams() -> None:
     """:meth:`Events.end_streams` of every live :class:`Events` of this process.
 
@@ -285,6 +303,23 @@ class Events:
             UnavailableError: :attr:`EventsConfig.max_clients` streams are open.
             InvalidInputError: ``last_event_id`` is not an id this service issues.
         """
+        self.check_open(last_event_id)
+        resume = self.resume(wanted, last_event_id)
+        client = Subscription(wanted, self.config.client_queue)
+        self._clients.append(client)
+        return client, resume
+
+    def check_open(self, last_event_id: str | None) -> None:
+        """What :meth:`open` would refuse, checked before a response starts.
+
+        A stream registers its client only once its body starts (see :mod:`service.api.live`),
+        so a client that goes away before that leaves nothing behind; its refusals must be
+        known before, while an HTTP status can still say so.
+
+        Raises:
+            UnavailableError: the server is stopping, or too many streams are open.
+            InvalidInputError: ``last_event_id`` is malformed.
+        """
         if self.ending:
             raise UnavailableError("the server is stopping; reconnect shortly")
         if len(self._clients) >= self.config.max_clients:
@@ -292,10 +327,7 @@ class Events:
                 f"{self.config.max_clients} event streams are open, the limit "
                 "(WIREDESK_EVENTS__MAX_CLIENTS); retry shortly"
             )
-        resume = self.resume(wanted, last_event_id)
-        client = Subscription(wanted, self.config.client_queue)
-        self._clients.append(client)
-        return client, resume
+        parse_event_id(last_event_id)
 
     def end_streams(self) -> None:
         """End every stream (the server is stopping): each sends what it holds and closes.
@@ -320,17 +352,11 @@ class Events:
         Raises:
             InvalidInputError: the id is not of the form ``<epoch>-<seq>``.
         """
-        if last_event_id is None:
+        parsed = parse_event_id(last_event_id)
+        if parsed is None:
             return Resume((), False)
-        epoch, sep, seq_text = last_event_id.strip().partition("-")
-        if not sep or not seq_text.isdigit() or not epoch.isalnum() or len(last_event_id) > 40:
-            raise InvalidInputError(
-                f"Last-Event-ID {last_event_id[:40]!r} is not an event id of this service "
-                "(they look like 'mh3k2x1a-42')",
-                field="last_event_id",
-            )
+        epoch, seq = parsed
         world = self.desk.world
-        seq = int(seq_text)
         oldest = self._ring[0].seq if self._ring else self._seq + 1
         gap = epoch != self.epoch or seq < oldest - 1 or seq > self._seq
         start = 0 if epoch != self.epoch else seq
