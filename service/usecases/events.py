@@ -156,6 +156,22 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
+class _Facts:
+    """A live story as its events describe it.
+
+    ``sources`` is a hash of its members' paragraph texts, to tell whether the brief's input
+    changed.
+    """
+
+    story_id: str
+    version: int
+    title: str | None
+    outlets: tuple[str, ...]
+    keywords: str
+    sources: int
+
+
+@dataclass(frozen=True, slots=True)
 class Resume:
     """Where a reconnecting client picks up.
 
@@ -210,53 +226,67 @@ class Events:
         world = self.desk.world
         at = max((e.at for e in changes.events), default=self.desk.clock())
         created = {e.story_id for e in changes.events if e.kind == "created"}
+        seen: dict[str, _Facts] = {}  # each story's facts, read once per change set
+
+        def facts(story_id: str) -> _Facts:
+            if story_id not in seen:
+                seen[story_id] = self._facts(story_id)
+            return seen[story_id]
+
         out: list[LiveEvent] = []
         for e in changes.events:
             if e.kind == "merged_into" and e.other_story_id is not None:
                 self._sources.pop(e.story_id, None)
                 survivor = world.current_story_id(e.other_story_id)
                 if survivor in world.stories:
-                    out.append(self._event("story.merged", survivor, at, absorbed=e.story_id))
+                    out.append(self._event("story.merged", facts(survivor), at, e.story_id))
         for story in changes.stories:
             sid = story.story_id
             if sid not in world.stories or not world.members.get(sid):
                 continue
             kind = "story.created" if sid in created else "story.updated"
-            out.append(self._event(kind, sid, at))
-            sources = self._source_hash(sid)
-            if self._sources.get(sid) != sources:
-                self._sources[sid] = sources
-                out.append(self._event("brief.changed", sid, at))
+            out.append(self._event(kind, facts(sid), at))
+            if self._sources.get(sid) != facts(sid).sources:
+                self._sources[sid] = facts(sid).sources
+                out.append(self._event("brief.changed", facts(sid), at))
         return out
 
-    def _source_hash(self, story_id: str) -> int:
+    def _facts(self, story_id: str) -> _Facts:
+        """What events say about a live story, in one pass over its members.
+
+        No sort of the articles: this runs inside the write lock.
+        """
         world = self.desk.world
-        return hash(
-            tuple(
-                sorted(
-                    (a, tuple(p.text_id for p in world.articles[a].paragraphs))
-                    for a in world.members.get(story_id, ())
-                )
-            )
+        story = world.stories[story_id]
+        members = [world.articles[a] for a in world.members.get(story_id, ())]
+        title = story.title
+        if title is None:  # records stored before titles were kept: the world's rule
+            title = world.story_view(story_id).title
+        headlines = dict.fromkeys([title or "", *(a.title for a in members if a.title)])
+        return _Facts(
+            story_id=story_id,
+            version=story.version,
+            title=title,
+            outlets=tuple(sorted({a.outlet for a in members})),
+            keywords="\n".join(headlines).casefold(),
+            sources=hash(
+                frozenset((a.article_id, tuple(p.text_id for p in a.paragraphs)) for a in members)
+            ),
         )
 
-    def _event(self, kind: str, story_id: str, at: float, absorbed: str | None = None) -> LiveEvent:
-        world = self.desk.world
-        view = world.story_view(story_id)
-        headlines = [a.title for a in world.story_articles(story_id) if a.title]
-        keywords = "\n".join(dict.fromkeys([view.title or "", *headlines])).casefold()
+    def _event(self, kind: str, facts: _Facts, at: float, absorbed: str | None = None) -> LiveEvent:
         self._seq += 1
         return LiveEvent(
             seq=self._seq,
             event_id=f"{self.epoch}-{self._seq}",
             type=kind,
-            story_id=absorbed if absorbed is not None else story_id,
-            version=view.version,
-            title=view.title,
-            outlets=view.outlets,
+            story_id=absorbed if absorbed is not None else facts.story_id,
+            version=facts.version,
+            title=facts.title,
+            outlets=facts.outlets,
             at=at,
-            into=story_id if absorbed is not None else None,
-            keywords=keywords,
+            into=facts.story_id if absorbed is not None else None,
+            keywords=facts.keywords,
         )
 
     def publish(self, event: LiveEvent) -> None:

@@ -198,3 +198,28 @@ def test_a_client_queue_never_exceeds_its_bound(bound: int, steps: list[bool]) -
         elif client.queue:
             client.queue.popleft()
         assert len(client.queue) <= bound
+
+
+def test_limits_come_from_the_environment_and_are_checked() -> None:
+    from service.settings import SettingsError
+
+    settings = Settings.from_env(
+        {
+            "WIREDESK_EVENTS__CLIENT_QUEUE": "32",
+            "WIREDESK_EVENTS__HEARTBEAT_S": "2.5",
+            "WIREDESK_WEBHOOKS__MAX_ATTEMPTS": "3",
+            "WIREDESK_FETCH_ALLOW_PRIVATE": "true",
+        }
+    )
+    assert settings.events == EventsConfig(client_queue=32, heartbeat_s=2.5)
+    assert settings.webhooks.max_attempts == 3
+    assert settings.fetch_allow_private is True
+    assert Settings().fetch_allow_private is False
+    for name, value in (
+        ("WIREDESK_EVENTS__CLIENT_QUEUE", "0"),
+        ("WIREDESK_EVENTS__HEARTBEAT_S", "0"),
+        ("WIREDESK_WEBHOOKS__BASE_DELAY_S", "120"),  # above the 60 s cap
+        ("WIREDESK_WEBHOOKS__QUEUE_SIZE", "0"),
+    ):
+        with pytest.raises(SettingsError):
+            Settings.from_env({name: value})
