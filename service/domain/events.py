@@ -74,8 +74,6 @@ class LiveEvent:
         outlets: its members' outlets, sorted.
         at: when the change was committed, POSIX seconds.
         into: the survivor of a merge (``story.merged`` only).
-        keywords: lower-cased text the webhook ``keyword`` filter searches (the title and the
-            members' headlines); not part of the payload.
     """
 
     seq: int
@@ -87,7 +85,6 @@ class LiveEvent:
     outlets: tuple[str, ...]
     at: float
     into: str | None = None
-    keywords: str = ""
 
     def data(self) -> dict[str, Any]:
         """The payload, as the stream and the webhooks send it (JSON object)."""

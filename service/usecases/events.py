@@ -167,7 +167,6 @@ class _Facts:
     version: int
     title: str | None
     outlets: tuple[str, ...]
-    keywords: str
     sources: int
 
 
@@ -262,13 +261,11 @@ class Events:
         title = story.title
         if title is None:  # records stored before titles were kept: the world's rule
             title = world.story_view(story_id).title
-        headlines = dict.fromkeys([title or "", *(a.title for a in members if a.title)])
         return _Facts(
             story_id=story_id,
             version=story.version,
             title=title,
             outlets=tuple(sorted({a.outlet for a in members})),
-            keywords="\n".join(headlines).casefold(),
             sources=hash(
                 frozenset((a.article_id, tuple(p.text_id for p in a.paragraphs)) for a in members)
             ),
@@ -286,7 +283,6 @@ class Events:
             outlets=facts.outlets,
             at=at,
             into=facts.story_id if absorbed is not None else None,
-            keywords=facts.keywords,
         )
 
     def publish(self, event: LiveEvent) -> None:
@@ -306,6 +302,19 @@ class Events:
                 listener(event)
             except Exception:
                 log.exception("event listener %r failed", listener)
+
+    def keywords(self, event: LiveEvent) -> str:
+        """The text a webhook ``keyword`` filter searches for ``event``.
+
+        Its story's title and its members' headlines, casefolded, as the story stands now (the
+        survivor's for a merge). Computed on demand, not kept with the event: it grows with
+        the story.
+        """
+        world = self.desk.world
+        story_id = world.current_story_id(event.into or event.story_id)
+        titles = [event.title or ""]
+        titles += [world.articles[a].title or "" for a in world.members.get(story_id, ())]
+        return "\n".join(dict.fromkeys(titles)).casefold()
 
     def listen(self, listener: EventListener) -> None:
         """Call ``listener(event)`` for every event from now on."""

@@ -122,17 +122,20 @@ def check_syntax(url: str) -> None:
             ) from None
 
 
-def matches(hook: Webhook, event: LiveEvent) -> bool:
-    """Whether ``event`` passes ``hook``'s filters (all given filters must pass)."""
+def matches(hook: Webhook, event: LiveEvent, keywords: Callable[[], str]) -> bool:
+    """Whether ``event`` passes ``hook``'s filters (all given filters must pass).
+
+    ``keywords`` gives the text the ``keyword`` filter searches (asked only when needed).
+    """
     if hook.events and event.type not in hook.events:
         return False
     if hook.outlet is not None and hook.outlet.casefold() not in {
         o.casefold() for o in event.outlets
     }:
         return False
-    if hook.keyword is not None and hook.keyword.casefold() not in event.keywords:
+    if len(event.outlets) < hook.min_outlets:
         return False
-    return len(event.outlets) >= hook.min_outlets
+    return hook.keyword is None or hook.keyword.casefold() in keywords()
 
 
 class Webhooks:
@@ -315,8 +318,16 @@ class Webhooks:
         """The events listener: queue ``event`` for every matching subscription (no waiting)."""
         if self._client is None:
             return  # not started, or stopped
+        text: str | None = None
+
+        def keywords() -> str:  # once per event, and only if a keyword filter asks
+            nonlocal text
+            if text is None:
+                text = self.events.keywords(event)
+            return text
+
         for hook in self._hooks.values():
-            if matches(hook, event):
+            if matches(hook, event, keywords):
                 self._enqueue(hook, event)
 
     def _enqueue(self, hook: Webhook, event: LiveEvent) -> None:
