@@ -232,7 +232,11 @@ def complete_schema(schema: dict[str, Any]) -> None:
 
 
 def complete(app: Litestar) -> None:
-    """Build ``app``'s OpenAPI document now and complete it (litestar caches the dict)."""
+    """Build ``app``'s OpenAPI document now and complete it (litestar caches the dict).
+
+    litestar 2.25 exposes its OpenAPI plugin only from a private module; the document itself
+    is the public contract.
+    """
     plugin = app.plugins.get(OpenAPIPlugin)
     complete_schema(plugin.provide_openapi_schema())
 
