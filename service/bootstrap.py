@@ -26,6 +26,7 @@ from service.adapters.fetch import FetchConfig, SafeFetcher
 from service.adapters.onnx_embedder import OnnxEmbedder, Precision, ensure_model
 from service.adapters.redis_server import EmbeddedRedis, start_embedded
 from service.adapters.redis_store import RedisCache, RedisStore, connect
+from service.adapters.webhook_store import RedisWebhookStore
 from service.domain.errors import UnavailableError
 from service.domain.ports import Embedder
 from service.metrics import Metrics
@@ -111,43 +112,44 @@ async def running(
         index,
         batcher,
         metrics,
+        webhook_store=RedisWebhookStore(client, settings.redis_prefix),
     )
     fetcher = SafeFetcher(FetchConfig(allow_private=settings.fetch_allow_private))
     registry = RedisFeedRegistry(client, settings.redis_prefix)
     app.feeds = build_feeds(settings, registry, fetcher, app)
     snapshots: asyncio.Task[None] | None = None
-    regrouping: asyncio.Task[None] | None = None
-    polling: asyncio.Task[None] | None = None
+    background: list[asyncio.Task[None]] = []  # stopped in reverse order of start
     try:
         await app.start()
+        await app.webhooks.start()
         path.parent.mkdir(parents=True, exist_ok=True)
         snapshots = asyncio.create_task(_snapshot_loop(app, path, settings.snapshot_interval_s))
-        regrouping = asyncio.create_task(_regroup_loop(app, settings.regroup_delay_s))
+        background.append(asyncio.create_task(_regroup_loop(app, settings.regroup_delay_s)))
         if settings.feeds_poll:
-            polling = asyncio.create_task(app.feeds.run())
+            background.append(asyncio.create_task(app.feeds.run()))
         yield app
     finally:
-        if polling is not None:
-            polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
+        for task in reversed(background):
+            await _cancel(task)
         await fetcher.aclose()
-        if regrouping is not None:
-            regrouping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await regrouping
         if snapshots is not None:
-            snapshots.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await snapshots
+            await _cancel(snapshots)
             try:
                 await app.snapshot(path)
             except OSError:
                 log.exception("final index snapshot failed; it will be rebuilt from Redis")
+        await app.webhooks.close()
         await batcher.close()
         await client.aclose()
         if embedded is not None:
             await asyncio.to_thread(embedded.close)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    """Cancel a background task and wait until it has stopped."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def build_feeds(

@@ -140,6 +140,13 @@ def _serve(host: str | None, port: int | None) -> int:
                     flush=True,
                 )
 
+        async def shutdown(self, sockets: list[Any] | None = None) -> None:
+            # Endless event streams would hold the graceful shutdown until its timeout.
+            from service.usecases.events import end_all_streams
+
+            end_all_streams()
+            await super().shutdown(sockets=sockets)
+
     config = uvicorn.Config(
         "service.api.app:create_app",
         factory=True,

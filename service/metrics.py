@@ -60,6 +60,9 @@ class Metrics:
                 ("index_vectors", "Vectors in the paragraph index"),
                 ("embed_calls", "Model calls made by the micro-batcher"),
                 ("embed_busy_seconds", "Wall seconds the micro-batcher spent in model calls"),
+                ("event_stream_clients", "Open GET /events streams"),
+                ("event_stream_clients_dropped", "Event stream clients dropped for lagging"),
+                ("webhook_deliveries_waiting", "Webhook deliveries queued, all targets"),
             )
         }
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
+from service.domain.events import EventsConfig
+from service.domain.webhooks import WebhookConfig
 from service.pipeline.dedup import DedupConfig
 from service.pipeline.feeds import PollerConfig
 from service.pipeline.group import GroupConfig
@@ -119,16 +121,19 @@ class Settings:
         recurrence: learned boilerplate (paragraphs recurring off-topic across articles).
         summarize: brief defaults (``max_words`` 100 as in DUC).
         title: the story title rule's hysteresis (:mod:`service.pipeline.title`).
-        fetch_allow_private: let the service fetch loopback, private and link-local
-            addresses (feeds and their pages). Off by default: a server that fetches URLs its
-            users give it must not reach its own network (SSRF). A setting for tests against a
-            local server and for intranet deployments only; the cloud metadata address is a
-            link-local one, so turning this on in a cloud exposes it.
+        fetch_allow_private: let the service fetch loopback and private addresses (feeds,
+            their pages, webhook targets; ``WIREDESK_FETCH_ALLOW_PRIVATE``). Off by default: a
+            server that fetches URLs its users give it must not reach its own network (SSRF).
+            A setting for tests against a local server and for intranet deployments only;
+            link-local (cloud metadata), multicast and unspecified addresses stay refused even
+            then (:mod:`service.adapters.fetch`).
         feeds_poll: run the feed poller inside ``wiredesk serve`` (turn it off when a
             ``wiredesk watch`` process polls for this deployment instead).
         feeds: the feed poller (:class:`service.pipeline.feeds.PollerConfig`: intervals,
             backoff, politeness, seen keys kept per feed).
         log_level: Python logging level name.
+        events: the live event stream's limits (:class:`~service.domain.events.EventsConfig`).
+        webhooks: webhook delivery limits (:class:`~service.domain.webhooks.WebhookConfig`).
     """
 
     redis_url: str | None = None
@@ -171,6 +176,8 @@ class Settings:
     feeds_poll: bool = True
     feeds: PollerConfig = field(default_factory=PollerConfig)
     log_level: str = "INFO"
+    events: EventsConfig = field(default_factory=EventsConfig)
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -155,19 +155,23 @@ class SafeFetcher:
         Raises:
             FetchError: the reason.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise FetchError(f"only http and https URLs can be fetched: {url!r}")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         try:
-            addresses = await self._resolve(parts.hostname, port)
-        except OSError as exc:
-            raise FetchError(f"cannot resolve {parts.hostname!r}: {exc}") from None
+            parts = urlsplit(url)
+            host = parts.hostname
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:  # a bad port or a broken IPv6 literal
+            raise FetchError(f"not a valid URL: {url!r} ({exc})") from None
+        if parts.scheme not in {"http", "https"} or not host:
+            raise FetchError(f"only http and https URLs can be fetched: {url!r}")
+        try:
+            addresses = await self._resolve(host, port)
+        except (OSError, UnicodeError, ValueError) as exc:  # IDNA: empty or over-long labels
+            raise FetchError(f"cannot resolve {host!r}: {exc}") from None
         if self.config.allow_private:
             never = [a for a in addresses if address_never_allowed(a)]
             if never:
                 raise FetchError(
-                    f"refusing to fetch {parts.hostname!r}: it resolves to a link-local or "
+                    f"refusing to fetch {host!r}: it resolves to a link-local or "
                     f"metadata address ({', '.join(never)}), refused even with "
                     "WIREDESK_FETCH_ALLOW_PRIVATE"
                 )
@@ -175,7 +179,7 @@ class SafeFetcher:
         refused = [a for a in addresses if not address_allowed(a)]
         if not addresses or refused:
             raise FetchError(
-                f"refusing to fetch {parts.hostname!r}: it resolves to a non-public address "
+                f"refusing to fetch {host!r}: it resolves to a non-public address "
                 f"({', '.join(refused) or 'none'}); set WIREDESK_FETCH_ALLOW_PRIVATE=true for "
                 "tests and intranets"
             )

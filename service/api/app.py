@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import Middleware
 
+from service.api import live, openapi
 from service.api.errors import domain_error, unexpected_error
 from service.api.feeds import FEED_ROUTES
 from service.api.middleware import (
@@ -64,8 +65,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         if settings.write_rate_per_minute > 0
         else []
     )
-    return Litestar(
-        route_handlers=[*ROUTES, *FEED_ROUTES],
+    app = Litestar(
+        route_handlers=[*ROUTES, *FEED_ROUTES, *live.ROUTES],
         # Outermost first: the Host check, then the body timer (its 408 is an exception the
         # app's handlers turn into a JSON response).
         middleware=[
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             version="1.0.0",
             description="One clean, attributed extractive brief per news story.",
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[JsonRenderPlugin(), openapi.LocalDocsPlugin()],
         ),
     )
+    openapi.complete(app)
+    return app

@@ -16,7 +16,13 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_429_TO
 
 from service.api.bodies import BodyTooLargeError, UnsupportedMediaTypeError, too_large_message
 from service.api.middleware import BodyTimeoutError
-from service.domain.errors import InvalidInputError, NotFoundError, UnavailableError, WiredeskError
+from service.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    UnavailableError,
+    WiredeskError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +31,7 @@ STATUS: dict[type[WiredeskError], int] = {
     BodyTooLargeError: 413,
     InvalidInputError: 400,
     NotFoundError: 404,
+    ConflictError: 409,
     UnavailableError: 503,
 }
 

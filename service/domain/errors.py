@@ -21,3 +21,7 @@ class NotFoundError(WiredeskError):
 
 class UnavailableError(WiredeskError):
     """A backing service (Redis) is unreachable; nothing was changed (HTTP 503)."""
+
+
+class ConflictError(WiredeskError):
+    """The request conflicts with the current state, such as a full quota (HTTP 409)."""

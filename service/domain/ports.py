@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from service.domain.feeds import Feed, FeedState
 from service.domain.models import ChangeSet, Snapshot
+from service.domain.webhooks import DeliveryAttempt, Webhook
 
 
 class Embedder(Protocol):
@@ -204,4 +205,32 @@ class FeedRegistry(Protocol):
 
     async def release(self, owner: str) -> None:
         """Give the lease up, if ``owner`` holds it."""
+        ...
+
+
+class WebhookStore(Protocol):
+    """Webhook subscriptions and their delivery logs (Redis in production).
+
+    Every method raises :class:`service.domain.errors.UnavailableError` when the backend cannot
+    be reached.
+    """
+
+    async def add(self, webhook: Webhook) -> None:
+        """Keep a new subscription."""
+        ...
+
+    async def remove(self, webhook_id: str) -> bool:
+        """Drop a subscription and its log; ``False`` when there was none."""
+        ...
+
+    async def all(self) -> list[Webhook]:
+        """Every subscription, oldest first (``created_at``, then id)."""
+        ...
+
+    async def record(self, webhook_id: str, attempt: DeliveryAttempt, keep: int) -> None:
+        """Log a delivery attempt, keeping the newest ``keep`` of the subscription's."""
+        ...
+
+    async def deliveries(self, webhook_id: str, limit: int) -> list[DeliveryAttempt]:
+        """The subscription's newest ``limit`` logged attempts, newest first."""
         ...

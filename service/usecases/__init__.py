@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from service.adapters.batching import BatchingEmbedder
+from service.adapters.webhook_store import MemoryWebhookStore
 from service.domain.errors import WiredeskError
 from service.domain.models import Article, ArticleInput
-from service.domain.ports import Cache, Store, VectorIndex
+from service.domain.ports import Cache, Store, VectorIndex, WebhookStore
 from service.domain.world import ClusterView, World
 from service.ingest import Outcome
 from service.metrics import Metrics
@@ -35,6 +36,7 @@ from service.regrouping import RegroupResult
 from service.settings import Settings
 from service.usecases.briefs import BRIEF_FORMAT, Briefs
 from service.usecases.desk import STORE_RETRY_S, Desk
+from service.usecases.events import Events
 from service.usecases.feeds import Feeds
 from service.usecases.ingest import Ingest
 from service.usecases.lifecycle import Lifecycle
@@ -49,6 +51,7 @@ from service.usecases.views import (
     StoryPage,
     VariantView,
 )
+from service.usecases.webhooks import Webhooks
 
 __all__ = [
     "BRIEF_FORMAT",
@@ -57,6 +60,7 @@ __all__ = [
     "BriefView",
     "Briefs",
     "Desk",
+    "Events",
     "Feeds",
     "Health",
     "HistoryPage",
@@ -67,6 +71,7 @@ __all__ = [
     "StoryDetail",
     "StoryPage",
     "VariantView",
+    "Webhooks",
     "Wiredesk",
 ]
 
@@ -82,6 +87,8 @@ class Wiredesk:
         briefs: briefs.
         lifecycle: start-up, snapshots, health.
         feeds: feed registration and polling (``None`` until the composition root sets it).
+        events: live story events (stream clients, listeners).
+        webhooks: webhook subscriptions and deliveries (started by the composition root).
     """
 
     def __init__(
@@ -93,6 +100,7 @@ class Wiredesk:
         embedder: BatchingEmbedder,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
+        webhook_store: WebhookStore | None = None,
     ) -> None:
         self.desk = Desk(settings, store, cache, index, embedder, metrics or Metrics(), clock)
         self.ingest = Ingest(self.desk)
@@ -101,6 +109,12 @@ class Wiredesk:
         self.briefs = Briefs(self.desk)
         self.lifecycle = Lifecycle(self.desk)
         self.feeds: Feeds | None = None  # set by bootstrap: it needs a fetcher and a registry
+        self.events = Events(self.desk)
+        self.webhooks = Webhooks(
+            self.events,
+            webhook_store or MemoryWebhookStore(),
+            allow_private=settings.fetch_allow_private,
+        )
 
     # The desk's parts, for callers that hold the application (the API, tests, evaluation).
     @property
@@ -213,8 +227,14 @@ class Wiredesk:
         return await self.lifecycle.health()
 
     def gauges(self) -> dict[str, float]:
-        """:meth:`Lifecycle.gauges`."""
-        return self.lifecycle.gauges()
+        """:meth:`Lifecycle.gauges`, with the event stream's and the webhooks'."""
+        return self.lifecycle.gauges() | {
+            "event_stream_clients": self.events.clients,
+            "event_stream_clients_dropped": self.events.dropped_clients,
+            "webhook_deliveries_waiting": sum(
+                self.webhooks.waiting(h.webhook_id) for h in self.webhooks.all()
+            ),
+        }
 
     def take_dirty(self) -> bool:
         """:meth:`Lifecycle.take_dirty`."""

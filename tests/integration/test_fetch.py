@@ -135,3 +135,21 @@ async def test_loopback_is_refused_by_default_and_allowed_when_opted_in(local_se
     with pytest.raises(FetchError, match="more than 5 redirects"):
         await opted_in.get(f"{local_server}/loop")
     await opted_in.aclose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org:99999/feed",  # port out of range
+        "http://[::1/feed",  # broken IPv6 literal
+        "http://a..b.example/feed",  # empty DNS label
+        "http://" + "x" * 64 + ".example/feed",  # label over 63 characters
+    ],
+)
+async def test_malformed_urls_are_refused_with_a_reason_not_a_crash(url: str) -> None:
+    fetcher = SafeFetcher()  # the system resolver: IDNA refuses the bad labels before any lookup
+    try:
+        with pytest.raises(FetchError):
+            await fetcher.check_url(url)
+    finally:
+        await fetcher.aclose()
