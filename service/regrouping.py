@@ -174,7 +174,11 @@ def _pass_items(
     """The pass's articles with their terms, content clusters, entities and fixedness."""
     items = []
     for story in stories:
-        for article in world.story_articles(story.story_id):
+        members = world.story_articles(story.story_id)
+        # An article alone in a story touched since the last pass: the online grouping found
+        # no story for it, and the pass needs positive evidence to move it (RegroupArticle.lone).
+        lone = story.story_id in moving and len(members) == 1
+        for article in members:
             clusters = [world.texts[p.text_id].cluster_id for p in article.paragraphs]
             skip = {
                 p.position
@@ -200,6 +204,8 @@ def _pass_items(
                     ),
                     fixed=story.story_id not in moving,
                     time=article.time,
+                    lone=lone,
+                    vector=world.doc_vector(article),
                 )
             )
     return items

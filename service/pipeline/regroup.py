@@ -135,6 +135,8 @@ class RegroupConfig:
     must_link_clusters: int = 2
     entities: EntityConfig = field(default_factory=EntityConfig)
     conflict_gap_hours: float = 168.0
+    lone_similarity: float = 0.55
+    lone_shared_clusters: int = 1
 
     def __post_init__(self) -> None:
         if self.max_articles < 2:
@@ -149,6 +151,10 @@ class RegroupConfig:
             raise ValueError("min_cosine must be finite")
         if self.must_link_clusters < 1:
             raise ValueError("must_link_clusters must be >= 1")
+        if not math.isfinite(self.lone_similarity):
+            raise ValueError("lone_similarity must be finite")
+        if self.lone_shared_clusters < 1:
+            raise ValueError("lone_shared_clusters must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,8 @@ class RegroupArticle:
     entities: frozenset[str] = frozenset()
     fixed: bool = False
     time: float = 0.0
+    lone: bool = False
+    vector: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +393,13 @@ class _Groups:
         }
         self.z = z
         self.cosine = cosine
+        # Lone founders (RegroupArticle.lone) need positive evidence to join another group:
+        # each group's content clusters and document-vector sum are kept for that check.
+        self.lone: dict[int, bool] = {i: a.lone for i, a in enumerate(articles)}
+        self.clusters: dict[int, frozenset[str]] = {i: a.clusters for i, a in enumerate(articles)}
+        self.vector_sum: dict[int, NDArray[np.float64] | None] = {
+            i: a.vector for i, a in enumerate(articles)
+        }
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -401,6 +416,31 @@ class _Groups:
             return False  # overlapping or close in time: names may differ as a story develops
         return entity_conflict(self.entities[a], self.entities[b], self.config.entities)
 
+    def unsupported(self, a: int, b: int) -> bool:
+        """Whether roots ``a`` and ``b`` lack the evidence a lone article needs to join.
+
+        A lone article (alone in a story touched since the last pass: the online grouping
+        found no story for it) joins a group holding an untouched story only on positive
+        evidence about that group, the evidence the online grouping itself accepts: at least
+        ``lone_shared_clusters`` content paragraph clusters in common, or a cosine of at least
+        ``lone_similarity`` between its document vector and the group's centroid (the
+        normalised sum of its members' document vectors). Relative evidence (a z-score: the
+        least unrelated pair of a pass of unrelated articles still stands out) is not enough
+        to change a settled story.
+        """
+        for lone, other in ((a, b), (b, a)):
+            if not self.lone[lone] or not self.fixed[other]:
+                continue
+            if len(self.clusters[lone] & self.clusters[other]) >= self.config.lone_shared_clusters:
+                continue
+            mine, theirs = self.vector_sum[lone], self.vector_sum[other]
+            if mine is None or theirs is None:
+                return True
+            norms = float(np.linalg.norm(mine)) * float(np.linalg.norm(theirs))
+            if norms == 0.0 or float(mine @ theirs) / norms < self.config.lone_similarity:
+                return True
+        return False
+
     def union(self, a: int, b: int) -> int:
         """Merge roots ``a`` and ``b``; the lower position is the new root."""
         a, b = min(a, b), max(a, b)
@@ -410,6 +450,12 @@ class _Groups:
         self.fixed[a] = self.fixed[a] | self.fixed.pop(b)
         (a0, a1), (b0, b1) = self.span[a], self.span.pop(b)
         self.span[a] = (min(a0, b0), max(a1, b1))
+        # A group of lone articles is still lone: two unrelated arrivals that pair up in one
+        # pass need the same evidence to join a settled story.
+        self.lone[a] = self.lone[a] and self.lone.pop(b)
+        self.clusters[a] = self.clusters[a] | self.clusters.pop(b)
+        va, vb = self.vector_sum[a], self.vector_sum.pop(b)
+        self.vector_sum[a] = va + vb if va is not None and vb is not None else None
         return a
 
 
@@ -473,7 +519,11 @@ class _AverageLink:
             y = int(self.best_col[x])
             a, b = self.roots[x], self.roots[y]
             mean_cosine = self.csum[x, y] / (self.size[x] * self.size[y])
-            if mean_cosine < min_cosine or self.groups.cannot_link(a, b):
+            if (
+                mean_cosine < min_cosine
+                or self.groups.cannot_link(a, b)
+                or self.groups.unsupported(a, b)
+            ):
                 self.blocked[x, y] = self.blocked[y, x] = True
                 self.refresh(x)
                 self.refresh(y)
