@@ -369,6 +369,18 @@ def _mate_components(
     return components
 
 
+def _unit_rows(vectors: Sequence[NDArray[np.float64] | None]) -> NDArray[np.float64]:
+    """``(n, dim)`` L2-normalised rows; a missing or zero vector is a zero row (no evidence)."""
+    dim = next((len(v) for v in vectors if v is not None), 1)
+    rows = np.zeros((len(vectors), dim))
+    for i, v in enumerate(vectors):
+        if v is not None:
+            norm = float(np.linalg.norm(v))
+            if norm > 0.0:
+                rows[i] = np.asarray(v, dtype=np.float64) / norm
+    return rows
+
+
 class _Groups:
     """Clusters under construction: members, entity unions, untouched stories, score sums."""
 
@@ -397,9 +409,7 @@ class _Groups:
         # each group's content clusters and document-vector sum are kept for that check.
         self.lone: dict[int, bool] = {i: a.lone for i, a in enumerate(articles)}
         self.clusters: dict[int, frozenset[str]] = {i: a.clusters for i, a in enumerate(articles)}
-        self.vector_sum: dict[int, NDArray[np.float64] | None] = {
-            i: a.vector for i, a in enumerate(articles)
-        }
+        self.vectors = _unit_rows([a.vector for a in articles])
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -419,26 +429,32 @@ class _Groups:
     def unsupported(self, a: int, b: int) -> bool:
         """Whether roots ``a`` and ``b`` lack the evidence a lone article needs to join.
 
-        A lone article (alone in a story touched since the last pass: the online grouping
-        found no story for it) joins a group holding an untouched story only on positive
-        evidence about that group, the evidence the online grouping itself accepts: at least
-        ``lone_shared_clusters`` content paragraph clusters in common, or a cosine of at least
-        ``lone_similarity`` between its document vector and the group's centroid (the
-        normalised sum of its members' document vectors). Relative evidence (a z-score: the
-        least unrelated pair of a pass of unrelated articles still stands out) is not enough
-        to change a settled story.
+        A lone group (articles each alone in a story touched since the last pass: the online
+        grouping found no story for them) joins a group holding an untouched story only on
+        positive evidence about that group, the evidence the online grouping itself accepts
+        (:mod:`service.pipeline.group`): at least ``lone_shared_clusters`` content paragraph
+        clusters in common, or a document-vector cosine of at least ``lone_similarity``
+        between them, to the group's centroid (the normalised sum of its members' document
+        vectors) or to its nearest member (a story that spans months has a blurred centroid;
+        its nearest article is the witness an editor would cite). Relative evidence (a
+        z-score: among unrelated articles the least unrelated pair still stands out) is not
+        enough to change a settled story.
         """
         for lone, other in ((a, b), (b, a)):
             if not self.lone[lone] or not self.fixed[other]:
                 continue
             if len(self.clusters[lone] & self.clusters[other]) >= self.config.lone_shared_clusters:
                 continue
-            mine, theirs = self.vector_sum[lone], self.vector_sum[other]
-            if mine is None or theirs is None:
-                return True
-            norms = float(np.linalg.norm(mine)) * float(np.linalg.norm(theirs))
-            if norms == 0.0 or float(mine @ theirs) / norms < self.config.lone_similarity:
-                return True
+            mine = self.vectors[self.members[lone]]
+            theirs = self.vectors[self.members[other]]
+            bar = self.config.lone_similarity
+            if float(np.max(mine @ theirs.T)) >= bar:  # the nearest member (rows are unit or 0)
+                continue
+            left, right = mine.sum(axis=0), theirs.sum(axis=0)
+            norms = float(np.linalg.norm(left)) * float(np.linalg.norm(right))
+            if norms > 0.0 and float(left @ right) / norms >= bar:
+                continue
+            return True
         return False
 
     def union(self, a: int, b: int) -> int:
@@ -454,8 +470,6 @@ class _Groups:
         # pass need the same evidence to join a settled story.
         self.lone[a] = self.lone[a] and self.lone.pop(b)
         self.clusters[a] = self.clusters[a] | self.clusters.pop(b)
-        va, vb = self.vector_sum[a], self.vector_sum.pop(b)
-        self.vector_sum[a] = va + vb if va is not None and vb is not None else None
         return a
 
 

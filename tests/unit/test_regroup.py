@@ -15,8 +15,8 @@ from sklearn.cluster import AgglomerativeClustering
 from service.pipeline.lexical import content_terms
 from service.pipeline.regroup import (
     RegroupArticle,
-    RegroupPlan,
     RegroupConfig,
+    RegroupPlan,
     average_link,
     must_links,
     regroup,
@@ -412,7 +412,5 @@ def test_two_lone_arrivals_that_pair_up_still_need_evidence_for_a_settled_story(
 def test_lone_arrivals_among_touched_stories_follow_the_relative_evidence() -> None:
     # A pass from scratch (every story touched: nothing is settled) is unconstrained: the
     # evidence rule guards settled stories, not the assembly of new ones.
-    articles = [
-        dataclasses.replace(a, fixed=False) for a in settled_topics_and_an_arrival()
-    ]
+    articles = [dataclasses.replace(a, fixed=False) for a in settled_topics_and_an_arrival()]
     assert story_of_arrival(regroup(articles, RegroupConfig(min_articles=3))) == "s1"
