@@ -433,8 +433,9 @@ class _Groups:
         }
         self.z = z
         self.cosine = cosine
-        # Lone founders (RegroupArticle.lone) need positive evidence to join another group:
-        # each group's content clusters and document-vector sum are kept for that check.
+        # Lone articles (RegroupArticle.lone) need positive evidence to join a group holding an
+        # untouched story: each group's content clusters, and the unit document vectors
+        # (rows in article order), are kept for that check (unsupported()).
         self.lone: dict[int, bool] = {i: a.lone for i, a in enumerate(articles)}
         self.clusters: dict[int, frozenset[str]] = {i: a.clusters for i, a in enumerate(articles)}
         self.vectors = _unit_rows([a.vector for a in articles])
@@ -496,7 +497,8 @@ class _Groups:
         self.span[a] = (min(a0, b0), max(a1, b1))
         # A group of lone articles is still lone: two unrelated arrivals that pair up in one
         # pass need the same evidence to join a settled story.
-        self.lone[a] = self.lone[a] and self.lone.pop(b)
+        lone_b = self.lone.pop(b)
+        self.lone[a] = self.lone[a] and lone_b
         self.clusters[a] = self.clusters[a] | self.clusters.pop(b)
         return a
 
