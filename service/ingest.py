@@ -243,7 +243,9 @@ def plan(
         redirects=dict.fromkeys(merged, story_id),
         story_keys=story_keys,
         counters=counters,
-        founders={story_id: article_id} if founded else {},
+        # The id contract: a story founded by a regrouping split gets as founder the first
+        # article its id is returned for (until then its founder is a placeholder).
+        founders={story_id: article_id} if founded or world.founder_unissued(story_id) else {},
     )
     status = "updated" if existing is not None else "created"
     return changes, _outcome(

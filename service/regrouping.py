@@ -3,9 +3,16 @@
 **The id contract.** A story id is a promise to the client that stored it: it names the story
 of the article it was returned for.
 
-1. A story id follows its **founding article** (the article whose arrival created it, or for a
-   story founded by a regrouping split, that group's earliest article), recorded in
-   ``World.founders`` and durable in the store (``P:founders``).
+1. A story id follows its **founding article** (the article whose arrival created it),
+   recorded in ``World.founders`` and durable in the store (``P:founders``). A story founded
+   by a regrouping split has not been returned to anyone yet: its founder is a placeholder
+   (the group's earliest article, which was returned another id) until the service first
+   returns the new id for an article (an online join, a merge it survives, an update), and
+   that article becomes the founder (:meth:`World.founder_unissued
+   <service.domain.world.World.founder_unissued>`, :func:`service.ingest.plan`). Without
+   that, a later split could send the placeholder back to an older story and the id with
+   it, away from every article it was returned for (the one id lost per set in
+   ``wiredesk eval stream`` before the fix; ``tests/unit/test_identity_contract.py``).
 2. A **merge** (online, or a regrouping pass putting two founders in one group) keeps the
    oldest id and **redirects** the others to it.
 3. A **split** keeps the id on the part that holds its founder; the other parts keep the id
@@ -21,10 +28,12 @@ by a pass: the key is authoritative.
 
 :func:`plan_regroup` picks the pass's articles (whole unkeyed stories, most recently updated
 first, up to ``max_articles``), marks the stories not touched since the last pass as fixed
-(:mod:`service.pipeline.regroup`: they neither split nor merge with each other, so one
-unrelated arrival changes no other story), gathers the must-link evidence (content paragraph
-clusters, learned boilerplate left out: :mod:`service.pipeline.recurrence`) and the cannot-link
-evidence (named entities: :mod:`service.pipeline.constraints`), runs
+(:mod:`service.pipeline.regroup`: they neither split nor merge with each other) and the
+articles alone in a touched story as lone (a lone article joins a fixed story only on positive
+evidence, so one unrelated arrival changes no other story), gathers the must-link evidence
+(content paragraph clusters, learned boilerplate left out:
+:mod:`service.pipeline.recurrence`), the cannot-link evidence (named entities:
+:mod:`service.pipeline.constraints`) and the document vectors, runs
 :func:`service.pipeline.regroup.regroup`, and turns its plan into one
 :class:`~service.domain.models.ChangeSet`: moved articles, new stories with their founders,
 version bumps of every story whose membership changed, and redirects (dissolved stories and
@@ -174,7 +183,11 @@ def _pass_items(
     """The pass's articles with their terms, content clusters, entities and fixedness."""
     items = []
     for story in stories:
-        for article in world.story_articles(story.story_id):
+        members = world.story_articles(story.story_id)
+        # An article alone in a story touched since the last pass: the online grouping found
+        # no story for it, and the pass needs positive evidence to move it (RegroupArticle.lone).
+        lone = story.story_id in moving and len(members) == 1
+        for article in members:
             clusters = [world.texts[p.text_id].cluster_id for p in article.paragraphs]
             skip = {
                 p.position
@@ -200,6 +213,8 @@ def _pass_items(
                     ),
                     fixed=story.story_id not in moving,
                     time=article.time,
+                    lone=lone,
+                    vector=world.doc_vector(article),
                 )
             )
     return items

@@ -150,8 +150,8 @@ class ChangeSet:
         events: the story history entries this change makes (derived from the rest by
             :func:`service.lineage.finalise` just before the commit).
         founders: story id -> the id of its founding article, for stories founded by this
-            change (the id contract: a story id follows its founder; see
-            :mod:`service.regrouping`).
+            change, or founded by a regrouping split and first returned by this change (the
+            id contract: a story id follows its founder; see :mod:`service.regrouping`).
     """
 
     articles: tuple[Article, ...] = ()

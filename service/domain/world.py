@@ -209,6 +209,29 @@ class World:
             self.redirects[old] = story_id
         return story_id
 
+    def founder_unissued(self, story_id: str) -> bool:
+        """Whether the story's id has not yet been returned for its founding article.
+
+        A story founded at ingest is created with its founding article (one time stamp), and
+        its id is returned for that article. A story founded by a regrouping split takes the
+        group's earliest article as founder, an article that arrived before the story existed
+        and was returned another id; until the service returns the new id for some article,
+        the founder is a placeholder (the id contract, :mod:`service.regrouping`: the first
+        article the id is returned for becomes the founder, so the id never comes to mean a
+        story holding none of the articles it was returned for).
+
+        Args:
+            story_id: a story id (current or not).
+
+        Returns:
+            True when the story and its founder exist and the founder arrived (was ingested)
+            before the story was created.
+        """
+        story = self.stories.get(story_id)
+        founder = self.founders.get(story_id)
+        article = self.articles.get(founder) if founder is not None else None
+        return story is not None and article is not None and article.ingested_at < story.created_at
+
     def doc_vector(self, article: Article) -> NDArray[np.float64]:
         """The article's unit document vector as float64, shape ``(dim,)``."""
         return np.frombuffer(article.doc_vector, dtype=np.float32).astype(np.float64)

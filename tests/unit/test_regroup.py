@@ -16,6 +16,7 @@ from service.pipeline.lexical import content_terms
 from service.pipeline.regroup import (
     RegroupArticle,
     RegroupConfig,
+    RegroupPlan,
     average_link,
     must_links,
     regroup,
@@ -195,7 +196,14 @@ def test_regroup_refuses_duplicate_ids() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("max_articles", 1), ("min_articles", 2), ("link_z", math.nan), ("title_weight", -1)],
+    [
+        ("max_articles", 1),
+        ("min_articles", 2),
+        ("link_z", math.nan),
+        ("title_weight", -1),
+        ("lone_similarity", math.nan),
+        ("lone_shared_clusters", 0),
+    ],
 )
 def test_config_validation(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
@@ -325,3 +333,84 @@ def test_founders_keep_their_ids_whatever_the_sizes() -> None:
     assert "budget0" in by_story["s1"]
     assert None in by_story  # the ferry articles found a new story
     assert by_story[None] == {"ferry0", "ferry1", "ferry2"}
+
+
+# ------------------------------------------------------------------- lone arrivals (stability)
+TRAWLER = (
+    "Coast guard boats towed a fishing trawler back to the harbour after its engine failed off "
+    "Halvik Island, the harbour master said."
+)
+
+
+def settled_topics_and_an_arrival(**arrival: object) -> list[RegroupArticle]:
+    """The four topics as settled stories (s1-s4; each topic's articles share a unit document
+    vector e_k), and one arrival alone in the story it founded (s5) that shares words with the
+    ferry story (its z-score stands out) but whose document vector is e_4, unlike every story."""
+    basis = np.eye(5)
+    settled = []
+    for n, a in enumerate(topic_articles()):
+        k = n // 3
+        settled.append(
+            dataclasses.replace(
+                a, story_id=f"s{k + 1}", story_seq=k + 1, fixed=True, vector=basis[k]
+            )
+        )
+    lone = RegroupArticle(
+        "arrival",
+        "s5",
+        5,
+        content_terms(TRAWLER),
+        lone=True,
+        vector=basis[4],
+    )
+    return [*settled, dataclasses.replace(lone, **arrival)]  # type: ignore[arg-type]
+
+
+def story_of_arrival(plan: RegroupPlan) -> str | None:
+    return next(g.story_id for g in plan.groups if "arrival" in g.article_ids)
+
+
+def test_a_lone_arrival_needs_positive_evidence_to_join_a_settled_story() -> None:
+    config = RegroupConfig(min_articles=3)
+    # The relative evidence alone (z-score and mean raw cosine) would put it in the ferry story.
+    assert story_of_arrival(regroup(settled_topics_and_an_arrival(lone=False), config)) == "s1"
+    plan = regroup(settled_topics_and_an_arrival(), config)
+    assert story_of_arrival(plan) == "s5"  # stays its own story
+    assert {g.story_id: len(g.article_ids) for g in plan.groups} == {
+        "s1": 3,
+        "s2": 3,
+        "s3": 3,
+        "s4": 3,
+        "s5": 1,
+    }
+    assert plan.dissolved == {}
+    # Positive evidence: a document vector like the ferry story's, or a shared content paragraph.
+    alike = np.array([0.6, 0.0, 0.0, 0.0, 0.8])  # cosine 0.6 with e_0 (bar 0.55)
+    assert story_of_arrival(regroup(settled_topics_and_an_arrival(vector=alike), config)) == "s1"
+    unlike = np.array([0.5, 0.0, 0.0, 0.0, math.sqrt(0.75)])  # cosine 0.5
+    assert story_of_arrival(regroup(settled_topics_and_an_arrival(vector=unlike), config)) == "s5"
+    shared = settled_topics_and_an_arrival(clusters=frozenset({"c9"}))
+    shared[0] = dataclasses.replace(shared[0], clusters=frozenset({"c9"}))
+    assert story_of_arrival(regroup(shared, config)) == "s1"
+
+
+def test_two_lone_arrivals_that_pair_up_still_need_evidence_for_a_settled_story() -> None:
+    articles = settled_topics_and_an_arrival()
+    second = RegroupArticle(
+        "arrival2",
+        "s6",
+        6,
+        content_terms(TRAWLER.replace("fishing trawler", "cargo barge")),
+        lone=True,
+        vector=np.eye(5)[4],
+    )
+    plan = regroup([*articles, second], RegroupConfig(min_articles=3))
+    ferry = next(g for g in plan.groups if g.story_id == "s1")
+    assert set(ferry.article_ids) == {"ferry0", "ferry1", "ferry2"}
+
+
+def test_lone_arrivals_among_touched_stories_follow_the_relative_evidence() -> None:
+    # A pass from scratch (every story touched: nothing is settled) is unconstrained: the
+    # evidence rule guards settled stories, not the assembly of new ones.
+    articles = [dataclasses.replace(a, fixed=False) for a in settled_topics_and_an_arrival()]
+    assert story_of_arrival(regroup(articles, RegroupConfig(min_articles=3))) == "s1"

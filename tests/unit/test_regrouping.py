@@ -189,3 +189,79 @@ async def test_terms_memo_keeps_only_the_last_pass(make_wiredesk: Factory) -> No
     memo(second)
     memo.end_pass()
     assert set(memo._kept) == {second.article_id}
+
+
+# Settled single-article stories, each alone on its subject (texts written for this test).
+SINGLES = {
+    "library": "The Kelby public library reopened on Saturday after a two-year renovation that "
+    "added a children's wing and a rooftop reading garden.",
+    "comet": "Astronomers at the Ostrava observatory said a newly found comet will pass close "
+    "enough to be seen with binoculars in late March.",
+    "orchard": "Apple growers in the Renn valley expect a record harvest after a mild spring and "
+    "a wet summer, the growers' cooperative said.",
+}
+# Unrelated arrivals that share a word or two (and a headline word) with one settled story.
+# Before lone arrivals needed positive evidence, the next pass moved the first two into the
+# library and comet stories: among unrelated articles the least unrelated pair still stands
+# out in z-scores, and the mean raw cosine cleared its floor.
+ARRIVALS = [
+    (
+        "Library to close in Marlow",
+        "The Marlow branch library will close for good in June because of budget cuts, the "
+        "district said. Its books will move to the high school.",
+    ),
+    (
+        "Comet seen over Tarn",
+        "Amateur stargazers in Tarn photographed a bright meteor that lit up the night sky on "
+        "Friday, the town's astronomy club said.",
+    ),
+    (
+        "Museum finds lost painting",
+        "A painting missing for sixty years was found in the attic of the Verlo town museum "
+        "during repairs to its roof, curators said on Thursday.",
+    ),
+]
+
+
+def snapshot(wd: Wiredesk) -> dict[str, tuple[frozenset[str], int]]:
+    world = wd.world
+    return {
+        sid: (frozenset(world.members[sid]), story.version)
+        for sid, story in world.stories.items()
+        if world.members.get(sid)
+    }
+
+
+async def test_an_unrelated_arrival_stays_its_own_story_and_changes_no_other(
+    make_wiredesk: Factory,
+) -> None:
+    wd = make_wiredesk(settings=Settings(embedder="hash"))  # the default grouping and pass
+    n = 0
+    for topic, texts in TOPICS.items():
+        for i, text in enumerate(texts):
+            n += 1
+            item = ArticleInput(
+                f"https://o{i}.example/{topic}",
+                f"Outlet{i}",
+                f"{topic.title()} update",
+                text,
+                T0 + 3600 * n,
+            )
+            await wd.submit(item)
+    for name, text in SINGLES.items():
+        n += 1
+        await wd.submit(
+            ArticleInput(f"https://nbc.example/{name}", "NBC", name.title(), text, T0 + 3600 * n)
+        )
+    await wd.regroup()
+    for title, text in ARRIVALS:
+        before = snapshot(wd)
+        n += 1
+        item = ArticleInput(f"https://herald.example/{n}", "Herald", title, text, T0 + 3600 * n)
+        accepted = await wd.submit(item)
+        for _ in range(2):  # the pass after it, and another one later
+            await wd.regroup()
+            assert wd.get_article(accepted.article_id)[1] == accepted.story_id
+            assert wd.world.members[accepted.story_id] == {accepted.article_id}
+            after = snapshot(wd)
+            assert {s: after.get(s) for s in before} == before  # no other story changed
