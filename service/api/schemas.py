@@ -267,6 +267,7 @@ class BriefOut(msgspec.Struct):
     max_words: int
     max_sentences: int | None
     method: str
+    since_version: int | None = None  # set on a what's-new brief (``?since_version=N``)
 
 
 class ClustersOut(msgspec.Struct):
@@ -502,4 +503,5 @@ def brief_out(view: BriefView) -> BriefOut:
         max_words=view.max_words,
         max_sentences=view.max_sentences,
         method=view.method,
+        since_version=view.since_version,
     )

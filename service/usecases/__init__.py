@@ -38,6 +38,7 @@ from service.usecases.desk import STORE_RETRY_S, Desk
 from service.usecases.ingest import Ingest
 from service.usecases.lifecycle import Lifecycle
 from service.usecases.regroup import Regrouping
+from service.usecases.search import Search
 from service.usecases.stories import Stories
 from service.usecases.views import (
     BriefSentenceView,
@@ -48,6 +49,7 @@ from service.usecases.views import (
     StoryPage,
     VariantView,
 )
+from service.usecases.whatsnew import WhatsNew
 
 __all__ = [
     "BRIEF_FORMAT",
@@ -79,6 +81,8 @@ class Wiredesk:
         stories: reads of articles and stories.
         briefs: briefs.
         lifecycle: start-up, snapshots, health.
+        search: story search and filters (:mod:`~service.usecases.search`).
+        whatsnew: what a story learned since a version (:mod:`~service.usecases.whatsnew`).
     """
 
     def __init__(
@@ -97,6 +101,8 @@ class Wiredesk:
         self.stories = Stories(self.desk)
         self.briefs = Briefs(self.desk)
         self.lifecycle = Lifecycle(self.desk)
+        self.search = Search(self.desk)  # story search: an index kept by the desk's changes
+        self.whatsnew = WhatsNew(self.desk, self.briefs)  # briefs since a version
 
     # The desk's parts, for callers that hold the application (the API, tests, evaluation).
     @property

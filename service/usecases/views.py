@@ -44,6 +44,7 @@ class BriefView:
     max_sentences: int | None
     method: str = "concept-coverage"
     cached: bool = False
+    since_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
