@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import Middleware
 
+from service.api import dashboard
 from service.api.errors import domain_error, unexpected_error
 from service.api.middleware import (
     ASGIApp,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         before_send=[security_headers],
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),
+        template_config=dashboard.template_config(),
         openapi_config=OpenAPIConfig(
             title="Wiredesk",
             version="1.0.0",

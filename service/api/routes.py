@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -273,14 +273,6 @@ async def metrics(wiredesk: NamedDependency[Wiredesk]) -> bytes:
     return wiredesk.metrics.render(wiredesk.gauges())
 
 
-@get("/", media_type=MediaType.HTML, include_in_schema=False)
-async def dashboard_page(
-    wiredesk: NamedDependency[Wiredesk], request: Request[Any, Any, Any]
-) -> str:
-    """The operators' dashboard (server-rendered, no external assets)."""
-    return dashboard.render(wiredesk, request.query_params.get("story"))
-
-
 ROUTES = [
     submit_article,
     submit_batch,
@@ -292,5 +284,5 @@ ROUTES = [
     list_clusters,
     health,
     metrics,
-    dashboard_page,
+    *dashboard.ROUTES,  # the operators' HTML pages and their /static/ assets
 ]

@@ -37,6 +37,7 @@ from service.usecases.briefs import BRIEF_FORMAT, Briefs
 from service.usecases.desk import STORE_RETRY_S, Desk
 from service.usecases.ingest import Ingest
 from service.usecases.lifecycle import Lifecycle
+from service.usecases.monitor import Monitor
 from service.usecases.regroup import Regrouping
 from service.usecases.search import Search
 from service.usecases.stories import Stories
@@ -83,6 +84,7 @@ class Wiredesk:
         lifecycle: start-up, snapshots, health.
         search: story search and filters (:mod:`~service.usecases.search`).
         whatsnew: what a story learned since a version (:mod:`~service.usecases.whatsnew`).
+        monitor: the dashboard's reads (:mod:`~service.usecases.monitor`).
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class Wiredesk:
         self.lifecycle = Lifecycle(self.desk)
         self.search = Search(self.desk)  # story search: an index kept by the desk's changes
         self.whatsnew = WhatsNew(self.desk, self.briefs)  # briefs since a version
+        self.monitor = Monitor(self.desk)  # the dashboard's reads
 
     # The desk's parts, for callers that hold the application (the API, tests, evaluation).
     @property

@@ -213,6 +213,8 @@ class Search:
         self._outlets: dict[str, set[str]] = {}
         self._hashes: dict[str, str] = {}  # article id -> content hash indexed
         self._revised: set[str] = set()  # articles whose earlier content left postings behind
+        self._names: dict[str, str] = {}  # case-folded outlet -> the name as first seen
+        self._languages: set[str] = set()
         desk.subscribe(self._changed)
 
     # ------------------------------------------------------------------ upkeep
@@ -232,11 +234,16 @@ class Search:
         for word in article_words(article):
             self._postings.setdefault(word, set()).add(article.article_id)
         self._outlets.setdefault(article.outlet.casefold(), set()).add(article.article_id)
+        self._names.setdefault(article.outlet.casefold(), article.outlet)
+        language = getattr(article, "language", None)  # kept by articles once detected
+        if language:
+            self._languages.add(str(language))
 
     def _ready(self) -> World:
         world = self.desk.world
         if self._world is not world:
             self._postings, self._outlets, self._hashes, self._revised = {}, {}, {}, set()
+            self._names, self._languages = {}, set()
             for article in world.articles.values():
                 self._index(article)
             self._world = world
@@ -245,7 +252,18 @@ class Search:
     @property
     def vocabulary(self) -> int:
         """Distinct words indexed."""
+        self._ready()
         return len(self._postings)
+
+    def outlets(self) -> list[str]:
+        """Every outlet that has sent an article, sorted case-insensitively (filter choices)."""
+        self._ready()
+        return sorted(self._names.values(), key=str.casefold)
+
+    def languages(self) -> list[str]:
+        """Languages of the articles, sorted (empty while articles carry none)."""
+        self._ready()
+        return sorted(self._languages)
 
     # ------------------------------------------------------------------ queries
     def _carries(self, world: World, article_id: str, word: str) -> bool:

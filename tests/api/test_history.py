@@ -123,13 +123,13 @@ def test_stray_keyed_article_does_not_title_the_story(client: Client) -> None:
 
 
 def test_dashboard_shows_history_escaped(client: Client) -> None:
-    post(client, other_article("comet", title="<b>bold</b> comet"))
+    story = post(client, other_article("comet", title="<b>bold</b> comet"))["story_id"]
     post(client, other_article("comet", title="<i>tilted</i> comet"), status=200)
-    html = client.get("/").text
+    html = client.get(f"/dashboard/stories/{story}").text
     assert "<i>tilted</i>" not in html
-    _, _, panel = html.partition("History (newest first)")
+    _, _, panel = html.partition("Lineage (newest first)")
     for kind in ("created", "updated", "title changed"):
-        assert f"</span> {kind}" in panel
+        assert f'<span class="kind">{kind}</span>' in panel
     assert "&lt;i&gt;tilted&lt;/i&gt;" in panel
 
 
