@@ -450,7 +450,7 @@ def test_security_headers_on_every_response(seeded: Client, path: str) -> None:
     headers = seeded.get(path).headers
     csp = headers["content-security-policy"]
     assert "script-src 'self'" in csp  # the dashboard's own /static/ script only
-    assert "'unsafe-inline'" not in csp.split('script-src')[1].split(';')[0]
+    assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "frame-ancestors 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff"
 
