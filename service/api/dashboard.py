@@ -143,6 +143,7 @@ class Timeline:
     left: float
 
 
+MAX_MARKS = 200  # first-appearance ticks drawn (the earliest); past that they only blur
 MAX_BUCKETS = 72  # bars at most: three days of hours, still 9 user units wide each
 BUCKETS_S = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400, 30 * 86400)
 
@@ -196,7 +197,10 @@ def timeline(
                 )
             )
     end = start + n * bucket
-    marks = tuple(Mark(round(left + plot_w * (f.at - start) / (end - start), 2), f) for f in firsts)
+    marks = tuple(
+        Mark(round(left + plot_w * (f.at - start) / (end - start), 2), f)
+        for f in firsts[:MAX_MARKS]
+    )
     return Timeline(
         width,
         height,

@@ -66,10 +66,12 @@ class StorySpread:
         story: the summary line.
         articles: members, oldest first (time, then ingestion order).
         outlets: each outlet's count, earliest reporter first.
-        clusters: content clusters: carried by at least two outlets and not learned
-            boilerplate, widest first.
-        firsts: the same clusters by first appearance, earliest first.
-        hidden_clusters: shared clusters not shown (single-outlet or boilerplate).
+        clusters: the widest content clusters (carried by at least two outlets and not
+            learned boilerplate), widest first (outlets, then occurrences).
+        firsts: every content cluster's first appearance, earliest first.
+        content_clusters: how many content clusters the story has.
+        hidden_clusters: clusters shared by articles but not content (single-outlet or
+            learned boilerplate).
         requested_id: the id asked for (it may have been merged into ``story``).
     """
 
@@ -78,6 +80,7 @@ class StorySpread:
     outlets: tuple[OutletCount, ...]
     clusters: tuple[ClusterView, ...]
     firsts: tuple[ParagraphFirst, ...]
+    content_clusters: int
     hidden_clusters: int
     requested_id: str
 
@@ -122,8 +125,13 @@ class Monitor:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
 
-    def spread(self, story_id: str) -> StorySpread:
+    def spread(self, story_id: str, max_clusters: int = 30) -> StorySpread:
         """A live story's outlets, content clusters and their first appearances.
+
+        Args:
+            story_id: a story id (merged-away ids follow their redirect).
+            max_clusters: content clusters returned whole (widest first); every content
+                cluster's first appearance is returned regardless.
 
         Raises:
             NotFoundError: the id names no live story.
@@ -145,34 +153,41 @@ class Monitor:
             for c in world.clusters_of(a.article_id for a in articles)
             if len(world.cluster_articles.get(c, {})) >= 2
         ]
-        clusters = []
+        # Cheap counts first (carriers only); occurrences are gathered for the shown ones.
+        content = []
         for c in shared:
-            if c in boilerplate or world.cluster_outlet_count(c) < 2:
-                continue
-            clusters.append(world.cluster_view(c))
-        clusters.sort(key=lambda c: (-len(c.outlets), -len(c.paragraphs), c.cluster_id))
+            carriers = world.cluster_articles[c]
+            wide = len({world.articles[a].outlet for a in carriers})
+            if c not in boilerplate and wide >= 2:
+                content.append((-wide, -sum(carriers.values()), c))
+        content.sort()
+        clusters = tuple(world.cluster_view(c) for _, _, c in content[:max_clusters])
         firsts = sorted(
-            (
-                ParagraphFirst(
-                    c.cluster_id,
-                    c.paragraphs[0].time,
-                    c.paragraphs[0].outlet,
-                    c.paragraphs[0].article_id,
-                    len(c.outlets),
-                    c.paragraphs[0].text,
-                )
-                for c in clusters
-            ),
-            key=lambda f: (f.at, f.cluster_id),
+            (self._first(c, -wide) for wide, _, c in content), key=lambda f: (f.at, f.cluster_id)
         )
         return StorySpread(
             world.story_view(current),
             articles,
             outlets,
-            tuple(clusters),
+            clusters,
             tuple(firsts),
-            len(shared) - len(clusters),
+            len(content),
+            len(shared) - len(content),
             story_id,
+        )
+
+    def _first(self, cluster_id: str, outlets: int) -> ParagraphFirst:
+        """A cluster's origin (earliest carrier: time, then ingestion order) and its text."""
+        world = self.desk.world
+        origin = min(
+            (world.articles[a] for a in world.cluster_articles[cluster_id]),
+            key=lambda a: (a.time, a.seq),
+        )
+        text = next(
+            p.text for p in origin.paragraphs if world.texts[p.text_id].cluster_id == cluster_id
+        )
+        return ParagraphFirst(
+            cluster_id, origin.time, origin.outlet, origin.article_id, outlets, text
         )
 
     def article_page(self, article_id: str) -> ArticlePage:
