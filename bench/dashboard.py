@@ -4,7 +4,8 @@ A ``wiredesk serve`` process (the hash embedder: the reads do not embed;
 the background regrouping pass held off so it does not run during the timings) is filled with
 the wire-heavy workload (:func:`bench.workload.wire_workload`: the real articles, each
 republished by several outlets, as many versions as it takes to reach the size; each real
-article's versions share a story key, so a story is one real article's coverage) through
+article's versions share a story key, so a story is one real article's coverage; past 13
+versions per article, further editions come from differently named outlets) through
 ``POST /articles/batch``, then one client times, over HTTP, each read ``repeats`` times:
 
 * ``GET /`` (the list page), ``GET /?q=<word>`` (search page), ``GET /stories?q=...`` with one
@@ -30,15 +31,23 @@ from bench.common import percentile, serve
 from bench.workload import WireConfig, load_distinct, wire_workload
 
 BATCH = 200  # the service's default max_batch_articles
+MAX_VERSIONS = 13  # one per outlet of the wire workload (bench.workload.OUTLETS plus the wire)
 
 
 def _fill(base: str, size: int, seed: int) -> tuple[float, list[dict[str, Any]]]:
     originals = load_distinct()
-    versions = max(2, -(-size // len(originals)))  # ceil: enough versions to reach the size
-    articles = wire_workload(originals, WireConfig(versions=versions), seed=seed)[:size]
+    per_round = len(originals) * MAX_VERSIONS
+    articles = []  # (edition, version): editions past the first are regional re-runs
+    for edition in range(-(-size // per_round)):
+        round_ = wire_workload(originals, WireConfig(versions=MAX_VERSIONS), seed=seed + edition)
+        articles += [(edition, v) for v in round_]
+    articles = articles[:size]
     bodies = []
-    for i, v in enumerate(articles):
+    for i, (edition, v) in enumerate(articles):
         body = v.article.body()
+        if edition:  # another edition of the outlet: its own name and URL, so not a re-post
+            body["outlet"] = f"{body['outlet']} edition {edition}"
+            body["url"] = f"{body['url']}/edition-{edition}"
         # One story per real article (its wire versions), as a client's story key makes it:
         # the hash embedder alone would pile unrelated articles into a few giant stories.
         body["story_key"] = v.article.source_id

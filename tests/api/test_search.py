@@ -210,3 +210,31 @@ def test_whats_new_bad_version_is_400(client: Client, version: str) -> None:
 def test_whats_new_unknown_story_is_404(client: Client) -> None:
     response = client.get("/stories/s999/brief", params={"since_version": 0})
     assert response.status_code == 404
+
+
+def test_search_and_whats_new_follow_a_merge(make_client: ClientFactory) -> None:
+    from tests.api.test_api import ALIKE, build_merge
+
+    client = make_client(group=ALIKE)
+    a, b, c = build_merge(client)
+    survivor = a["story_id"]
+    assert c["merged_story_ids"] == [b["story_id"]]
+    # The library article now belongs to the survivor: its words find the survivor only.
+    assert ids(client, q="Riverton bond") == [survivor]
+    assert ids(client, q="Riverton Millbrook") == [survivor]  # AND across merged articles
+    # What's new since the fire alone (version 1): the library and the round-up, not CBS.
+    news = client.get(f"/stories/{survivor}/brief", params={"since_version": 1}).json()
+    outlets = {o for s in news["sentences"] for o in s["outlets"]}
+    assert outlets
+    assert "CBS" not in outlets
+    assert outlets <= {"NBC", "Roundup"}
+
+
+def test_search_after_a_restart(make_client: ClientFactory) -> None:
+    first = make_client()
+    story = post(first, fire_article("CBS"))["story_id"]
+    first.__exit__(None, None, None)
+    again = make_client()  # same Redis prefix: the index is built from the loaded world
+    assert ids(again, q="millbrook RUIZ") == [story]
+    later = post(again, other_article("comet"))["story_id"]
+    assert ids(again, q="oort comet") == [later]  # kept up to date after the build
