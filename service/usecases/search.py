@@ -22,8 +22,10 @@ it is asked after the world was (re)loaded at start-up.
 A query costs the postings of its words, rarest first: the rarest word's articles give the
 candidate stories, and each further word either intersects its own stories (when its postings
 are short) or is checked in the candidates' members (when they are long). Filters (outlet,
-time range, minimum outlets, language) then look at the candidates only; without words or an
-outlet, the live stories are walked newest-updated first and the walk stops at the page's end.
+time range, minimum outlets, language) then look at the candidates only. Without words or an
+outlet, or when even the rarest word is common (its postings hold more than a few pages'
+worth of articles, like ``said``), the live stories are walked newest-updated first, each
+tested against the postings, and the walk stops at the page's end.
 Results are newest-updated first (like ``GET /stories``) with the same cursor format.
 """
 
@@ -33,7 +35,7 @@ import base64
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -59,6 +61,18 @@ _LANGUAGE: Final = re.compile(r"^[a-z]{2,3}$")  # ISO 639-1/-3 codes, as py3lang
 # they hold more than this many times the candidates' articles (a membership test per member
 # is cheaper than resolving each posting to its story).
 _CHECK_RATIO: Final = 4
+# A query whose shortest postings hold more than this many times the articles of a page of
+# stories walks the stories newest first instead (a page fills long before the walk ends).
+_WALK_RATIO: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    """One list to intersect: a word's or an outlet's articles."""
+
+    kind: str  # "word" or "outlet"
+    key: str  # the normalised word or the case-folded outlet
+    ids: set[str]
 
 
 def words(text: str) -> list[str]:
@@ -280,40 +294,49 @@ class Search:
         article = world.articles.get(article_id)
         return article is not None and article.outlet.casefold() == outlet
 
-    def _candidates(self, world: World, query: StoryQuery) -> set[str] | None:
-        """Stories that match the words and the outlet, or ``None`` when neither is asked."""
-        lists: list[tuple[str, set[str], str]] = []  # (kind, postings, word or outlet)
-        for word in query.terms:
-            lists.append(("word", self._postings.get(word, set()), word))
+    def _lists(self, query: StoryQuery) -> list[_Postings]:
+        """The postings the query's words and outlet name, shortest first."""
+        lists = [_Postings("word", word, self._postings.get(word, set())) for word in query.terms]
         if query.outlet is not None:
             name = query.outlet.casefold()
-            lists.append(("outlet", self._outlets.get(name, set()), name))
-        if not lists:
-            return None
-        lists.sort(key=lambda t: len(t[1]))
+            lists.append(_Postings("outlet", name, self._outlets.get(name, set())))
+        lists.sort(key=lambda p: len(p.ids))
+        return lists
+
+    def _ok(self, world: World, postings: _Postings, article_id: str) -> bool:
+        """Whether a posting still holds (revised articles, outlet names)."""
+        if postings.kind == "word":
+            return self._carries(world, article_id, postings.key)
+        return self._outlet_ok(world, article_id, postings.key)
+
+    def _has(self, world: World, story_id: str, postings: _Postings) -> bool:
+        """Whether a story has a member in ``postings``."""
+        return any(
+            a in postings.ids and self._ok(world, postings, a)
+            for a in world.members.get(story_id, ())
+        )
+
+    def _candidates(self, world: World, lists: list[_Postings]) -> set[str]:
+        """Stories with a member in every list (shortest list resolved first)."""
         stories: set[str] | None = None
-        for kind, postings, key in lists:
-
-            def ok(article_id: str, kind: str = kind, key: str = key) -> bool:
-                if kind == "word":
-                    return self._carries(world, article_id, key)
-                return self._outlet_ok(world, article_id, key)
-
+        for postings in lists:
             if stories is None:
-                stories = {self._story_of(world, a) for a in postings if ok(a)}
+                stories = {
+                    self._story_of(world, a) for a in postings.ids if self._ok(world, postings, a)
+                }
             else:
                 members = sum(len(world.members.get(s, ())) for s in stories)
-                if len(postings) <= _CHECK_RATIO * members:
-                    stories &= {self._story_of(world, a) for a in postings if ok(a)}
-                else:
-                    stories = {
-                        s
-                        for s in stories
-                        if any(a in postings and ok(a) for a in world.members.get(s, ()))
+                if len(postings.ids) <= _CHECK_RATIO * members:
+                    stories &= {
+                        self._story_of(world, a)
+                        for a in postings.ids
+                        if self._ok(world, postings, a)
                     }
+                else:
+                    stories = {s for s in stories if self._has(world, s, postings)}
             if not stories:
                 return set()
-        return stories
+        return stories or set()
 
     def _keeps(self, world: World, story_id: str, query: StoryQuery) -> bool:
         """Whether a live story passes the time, outlet-count and language filters."""
@@ -349,11 +372,16 @@ class Search:
         """
         after = decode_cursor(cursor) if cursor else None
         world = self._ready()
-        candidates = self._candidates(world, query)
+        lists = self._lists(query)
+        # Resolve the shortest postings to stories unless they are so long that walking the
+        # stories newest first and testing their members fills the page sooner.
+        per_story = len(world.articles) / max(1, len(world.members))
+        walk = not lists or len(lists[0].ids) > _WALK_RATIO * (limit + 1) * per_story
         pool: Iterable[Story]
-        if candidates is None:
+        if walk:
             pool = world.live_stories()
         else:
+            candidates = self._candidates(world, lists)
             pool = (world.stories[s] for s in candidates if s in world.stories)
         ordered = sorted(pool, key=lambda s: (-s.updated_at, -s.seq))
         if after is not None:
@@ -361,15 +389,14 @@ class Search:
             ordered = [s for s in ordered if (-s.updated_at, -s.seq) > bound]
         page: list[Story] = []
         more = False
-        for story in self._passing(world, ordered, query):
+        for story in ordered:
+            if walk and not all(self._has(world, story.story_id, p) for p in lists):
+                continue
+            if not self._keeps(world, story.story_id, query):
+                continue
             if len(page) == limit:
                 more = True
                 break
             page.append(story)
         next_cursor = encode_cursor(page[-1]) if more and page else None
         return StoryPage(tuple(world.story_view(s.story_id) for s in page), next_cursor)
-
-    def _passing(self, world: World, ordered: list[Story], query: StoryQuery) -> Iterator[Story]:
-        for story in ordered:
-            if self._keeps(world, story.story_id, query):
-                yield story

@@ -238,3 +238,29 @@ def test_search_after_a_restart(make_client: ClientFactory) -> None:
     assert ids(again, q="millbrook RUIZ") == [story]
     later = post(again, other_article("comet"))["story_id"]
     assert ids(again, q="oort comet") == [later]  # kept up to date after the build
+
+
+def test_common_words_walk_and_rare_words_resolve_alike(client: Client) -> None:
+    """Small pages of a word in every story walk the stories; the result is the same."""
+    made = []
+    for i in range(12):
+        body = other_article("comet", outlet=f"Outlet{i}", story_key=f"k{i}")
+        body["url"] = f"https://o{i}.example/comet"
+        made.append(post(client, body)["story_id"])
+    post(client, other_article("library"))
+    whole = ids(client, q="comet oort")  # one page: postings resolved to stories
+    assert sorted(whole) == sorted(made)
+    walked: list[str] = []
+    cursor = None
+    while True:  # limit 1: 12 postings > 4 x 2 articles, so the stories are walked
+        params: dict[str, Any] = {"q": "comet oort", "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        body = client.get("/stories", params=params).json()
+        walked += [s["story_id"] for s in body["stories"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == whole
+    assert ids(client, q="comet riverton") == []
+    assert ids(client, q="comet", outlet="outlet3") == [made[3]]
