@@ -229,6 +229,7 @@ class StoryEventOut(msgspec.Struct):
     other_story_id: str | None
     title: str | None
     previous_title: str | None
+    version: int | None = None  # the story's version after the change (None: not recorded)
 
 
 class StoryHistoryOut(msgspec.Struct):
@@ -464,6 +465,7 @@ def event_out(event: StoryEvent) -> StoryEventOut:
         event.other_story_id,
         event.title,
         event.previous_title,
+        event.version,
     )
 
 

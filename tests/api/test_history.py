@@ -56,7 +56,12 @@ def test_history_shows_creation_and_joins_newest_first(client: Client) -> None:
         "other_story_id",
         "title",
         "previous_title",
+        "version",
     }
+    # each event records the version the story reached with it
+    story = client.get(f"/stories/{cbs['story_id']}").json()["story"]
+    assert body["events"][0]["version"] == story["version"]
+    assert created["version"] == 1
 
 
 def test_history_pages_with_limit_and_cursor(client: Client) -> None:
