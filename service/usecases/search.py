@@ -229,6 +229,7 @@ class Search:
         self._revised: set[str] = set()  # articles whose earlier content left postings behind
         self._names: dict[str, str] = {}  # case-folded outlet -> the name as first seen
         self._languages: set[str] = set()
+        self.builds = 0  # whole builds (one per loaded world; changes after it are incremental)
         desk.subscribe(self._changed)
 
     # ------------------------------------------------------------------ upkeep
@@ -261,6 +262,7 @@ class Search:
             for article in world.articles.values():
                 self._index(article)
             self._world = world
+            self.builds += 1
         return world
 
     @property

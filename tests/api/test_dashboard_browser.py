@@ -83,7 +83,7 @@ def stories(server: str) -> dict[str, str]:
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
     """A fresh chromium page; dialogs (an injected alert) are recorded and dismissed."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Dialog, sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -93,7 +93,12 @@ def page(server: str) -> Iterator[Any]:
         try:
             tab = browser.new_page(base_url=server)
             tab.set_default_timeout(TIMEOUT_MS)
-            tab.on("dialog", lambda d: (DIALOGS.append(d.message), d.dismiss()))
+
+            def on_dialog(dialog: Dialog) -> None:
+                DIALOGS.append(dialog.message)
+                dialog.dismiss()
+
+            tab.on("dialog", on_dialog)
             errors: list[str] = []
             tab.on("pageerror", lambda e: errors.append(str(e)))
             DIALOGS.clear()

@@ -63,7 +63,9 @@ def test_words_fold_case_and_accents() -> None:
     ]  # fmt: skip
 
 
-def test_search_finds_words_in_titles_and_texts_with_and(client: Client, desk: dict[str, str]):
+def test_search_finds_words_in_titles_and_texts_with_and(
+    client: Client, desk: dict[str, str]
+) -> None:
     assert ids(client, q="Halvern") == [desk["fire"]]  # only in the text
     assert ids(client, q="evacuated") == [desk["fire"]]  # only in ABC's headline
     assert ids(client, q="COMETE") == [desk["comet"]]  # accent and case folded
