@@ -90,7 +90,8 @@ def test_timeline_buckets_stack_and_coarsen() -> None:
     assert [(b.outlet, b.count) for b in chart.bars] == [("A", 1), ("B", 1), ("A", 1)]
     assert chart.peak == 2
     a, b = chart.bars[0], chart.bars[1]
-    assert a.x == b.x and b.y + b.height == a.y  # stacked in one slot
+    assert a.x == b.x  # one slot ...
+    assert b.y + b.height == a.y  # ... B stacked on A
     assert chart.bars[2].x > a.x
     assert chart.bars[2].height == a.height == (chart.baseline - 14.0) / 2
     assert chart.marks[0].x > chart.left
