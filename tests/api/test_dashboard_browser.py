@@ -191,3 +191,25 @@ def test_a_posted_article_appears_without_a_reload(
     first = page.locator("#stories tbody tr[data-story]").first
     assert first.get_attribute("data-story") == made["story_id"]  # newest-updated first
     assert page.evaluate("window.__same_document") is True  # no reload happened
+
+
+def test_a_followed_story_offers_what_is_new(
+    page: Any, server: str, stories: dict[str, str]
+) -> None:
+    with httpx.stream("GET", f"{server}/events", timeout=10) as probe:
+        status = probe.status_code
+    if status == 404:
+        pytest.skip("GET /events is not on this branch (the events stream comes with its merge)")
+    fire = stories["fire"]
+    page.goto(f"/dashboard/stories/{fire}")
+    page.wait_for_selector("body[data-live=on]")
+    version = int(page.get_attribute("body", "data-version"))
+    assert page.locator("#live-news").is_hidden()
+    assert post(server, fire_article("Yahoo"))["story_id"] == fire
+    link = page.locator("#live-news a")
+    link.wait_for()
+    assert link.inner_text() == f"Show what's new since version {version}"
+    link.click()
+    page.wait_for_url(f"**since_version={version}")
+    outlets = set(page.locator("#news li.sentence .tag").all_inner_texts())
+    assert outlets == {"Yahoo"}  # only the new article's paragraphs are news
