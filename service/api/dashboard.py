@@ -37,6 +37,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from service.api.middleware import SECURITY_HEADERS
 from service.domain.errors import InvalidInputError, NotFoundError
 from service.domain.models import Article
 from service.usecases import BriefView, Wiredesk
@@ -83,6 +84,24 @@ def environment() -> Environment:
     env.filters["when"] = when
     env.filters["iso"] = iso
     return env
+
+
+# The service's content security policy (service/api/middleware.py) with one change: the
+# dashboard's pages may run scripts from the service itself (/static/live.js), and only those
+# pages; every other response keeps ``script-src 'none'``.
+PAGE_CSP = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}["content-security-policy"].replace(
+    "script-src 'none'", "script-src 'self'"
+)
+
+
+def render(name: str, context: dict[str, Any], status: int = 200) -> Template:
+    """A dashboard page: the template rendered with the dashboard's content security policy."""
+    return Template(
+        name,
+        context=context,
+        status_code=status,
+        headers={"content-security-policy": PAGE_CSP},
+    )
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -235,7 +254,7 @@ def _min_outlets(value: str | None) -> int | None:
 
 def _error_page(wiredesk: Wiredesk, message: str, status: int) -> Template:
     context = {"message": message, "status": status, "counts": wiredesk.monitor.counts()}
-    return Template("error.html", context=context, status_code=status)
+    return render("error.html", context, status)
 
 
 @get("/", include_in_schema=False)
@@ -276,7 +295,7 @@ async def story_list(
         "counts": wiredesk.monitor.counts(),
         "events_query": urlencode({"outlet": given["outlet"]}) if "outlet" in given else "",
     }
-    return Template("list.html", context=context, status_code=400 if error else 200)
+    return render("list.html", context, 400 if error else 200)
 
 
 @get("/dashboard/stories/{story_id:str}", include_in_schema=False)
@@ -314,17 +333,17 @@ async def story_page(
         "first": spread.articles[0] if spread.articles else None,
         "counts": wiredesk.monitor.counts(),
     }
-    return Template("story.html", context=context, status_code=400 if news_error else 200)
+    return render("story.html", context, 400 if news_error else 200)
 
 
 @get("/dashboard/articles/{article_id:str}", include_in_schema=False)
 async def article_page(article_id: FromPath[str], wiredesk: NamedDependency[Wiredesk]) -> Template:
     """An article's paragraphs marked by cluster: origin, echo, only here, boilerplate."""
     try:
-        page = wiredesk.monitor.article_page(article_id)
+        found = wiredesk.monitor.article_page(article_id)
     except NotFoundError as exc:
         return _error_page(wiredesk, str(exc), 404)
-    return Template("article.html", context={"page": page, "counts": wiredesk.monitor.counts()})
+    return render("article.html", {"page": found, "counts": wiredesk.monitor.counts()})
 
 
 @get("/dashboard/clusters/{cluster_id:str}", include_in_schema=False)
@@ -335,7 +354,7 @@ async def cluster_page(cluster_id: FromPath[str], wiredesk: NamedDependency[Wire
     except NotFoundError as exc:
         return _error_page(wiredesk, str(exc), 404)
     context = {"c": view, "boilerplate": boilerplate, "counts": wiredesk.monitor.counts()}
-    return Template("cluster.html", context=context)
+    return render("cluster.html", context)
 
 
 STATIC_ROUTER = create_static_files_router(path="/static", directories=[STATIC])
