@@ -5,6 +5,7 @@ server's RSS), ``embedders`` (raw rate and cosine of torch, ONNX fp32 and ONNX i
 ``brief`` (uncached brief against sumy LexRank, cached GET latency), ``index`` (every backend
 at 10k/100k/1M vectors), ``regroup`` (one story-regrouping pass at 500-4,000 articles),
 ``mixed`` (write throughput and latency alone, beside readers, and beside one huge article),
+``dashboard`` (dashboard pages and story search latency at 10k articles, ``--dashboard-sizes``),
 ``profile`` (the ingest path under pyinstrument). No part named:
 ``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
 (and ``<part>-latest.json``); tables are printed. Run with ``HF_HUB_OFFLINE=1`` (``make bench``
@@ -23,7 +24,7 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, machine_info, table, write_result
 
-PARTS = ("ingest", "embedders", "brief", "index", "regroup", "mixed", "profile")
+PARTS = ("ingest", "embedders", "brief", "index", "regroup", "mixed", "dashboard", "profile")
 
 
 def _print_ingest(result: dict[str, Any]) -> None:
@@ -187,6 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--originals", type=int, default=None, help="real articles behind the wire workload"
     )
+    parser.add_argument(
+        "--dashboard-sizes",
+        default=None,
+        help="comma-separated article counts for the dashboard part (default 10000)",
+    )
     args = parser.parse_args(argv)
     parts = args.parts or ["ingest", "brief", "index"]
     unknown = sorted(set(parts) - set(PARTS))
@@ -239,6 +245,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [list(r.values()) for r in result["rows"]],
                 )
             )
+        elif part == "dashboard":
+            from bench import dashboard
+
+            sizes = (
+                [int(x) for x in args.dashboard_sizes.split(",")] if args.dashboard_sizes else None
+            )
+            result = dashboard.run(quick=args.quick, sizes=sizes, seed=args.seed)
+            for run in result["sizes"]:
+                print(f"{run['articles']} articles, {run['stories']} stories")
+                print(
+                    table(
+                        ["path", "params", "p50 ms", "p95 ms", "first ms", "on page"],
+                        [
+                            [
+                                r["path"],
+                                " ".join(f"{k}={v}" for k, v in r["params"].items())[:60],
+                                r["p50_ms"],
+                                r["p95_ms"],
+                                r["first_ms"],
+                                r.get("matches_on_page", ""),
+                            ]
+                            for r in run["rows"]
+                        ],
+                    )
+                )
         elif part == "mixed":
             from bench import mixed
 

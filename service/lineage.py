@@ -287,9 +287,12 @@ def finalise(
     events = _events(world, changes, diff, stories, previous_titles)
     first = max(world.counters.get("event", 0), changes.counters.get("event", 0))
     records = tuple(
-        StoryEvent(first + i + 1, sid, kind, now, reason, ids, other, title, previous)
+        StoryEvent(
+            first + i + 1, sid, kind, now, reason, ids, other, title, previous,
+            stories[sid].version if sid in stories else None,
+        )
         for i, (sid, kind, ids, other, title, previous) in enumerate(events)
-    )
+    )  # fmt: skip
     counters = dict(changes.counters)
     if records:
         counters["event"] = records[-1].event_id

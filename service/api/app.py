@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.types import Middleware
 
-from service.api import live, openapi
+from service.api import dashboard, live, openapi
 from service.api.errors import domain_error, unexpected_error
 from service.api.feeds import FEED_ROUTES
 from service.api.middleware import (
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         before_send=[security_headers],
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),
+        template_config=dashboard.template_config(),
         openapi_config=OpenAPIConfig(
             title="Wiredesk",
             version="1.0.0",

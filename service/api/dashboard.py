@@ -1,130 +1,367 @@
-"""The operators' dashboard: one server-rendered HTML page; inline CSS, nothing from the web."""
+"""The operators' dashboard: Jinja2 templates through litestar, assets served by the service.
+
+Pages (HTML; the JSON API stays where it was):
+
+* ``GET /``: the story list with search (``q``), filters (``outlet``, ``since``, ``until``,
+  ``min_outlets``, ``language``) and cursor paging, exactly the parameters of
+  ``GET /stories`` (:mod:`service.usecases.search`); live updates from ``GET /events``.
+* ``GET /dashboard/stories/{id}``: the brief (per-sentence attribution, variants; with
+  ``?since_version=N`` what is new since version N), outlets with article counts and who
+  reported first, a timeline (articles per hour per outlet, an inline SVG drawn here, and
+  when each cross-outlet paragraph first appeared), the content clusters, the lineage.
+* ``GET /dashboard/articles/{id}``: the article's paragraphs marked by cluster and role
+  (origin, echo, only here, boilerplate).
+* ``GET /dashboard/clusters/{id}``: a cluster's occurrences, origin first.
+
+Templates live in ``service/api/templates/`` (autoescaping on: every value is text, never
+markup), the CSS and the one script in ``service/api/static/`` under ``/static/``. Nothing is
+loaded from elsewhere; the content security policy allows scripts from the service only.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
-from urllib.parse import quote
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from service.domain.errors import NotFoundError
-from service.usecases import Wiredesk
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Router, get
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;
-background:#f5f6f8}header{background:#14213d;color:#fff;padding:12px 24px;display:flex;
-gap:24px;align-items:baseline}header h1{font-size:20px;margin:0}main{padding:16px 24px;
-display:grid;grid-template-columns:minmax(320px,1fr) 2fr;gap:20px}.stats span{margin-right:18px}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{padding:6px 8px;
-border-bottom:1px solid #e3e6eb;text-align:left;vertical-align:top}th{background:#eef0f4;
-font-weight:600}tr.sel{background:#fff7d6}a{color:#1c4fa0;text-decoration:none}
-.tag{display:inline-block;background:#e4ecfa;border-radius:9px;padding:0 7px;margin:1px;
-font-size:12px}.card{background:#fff;border:1px solid #e3e6eb;border-radius:6px;padding:10px 14px;
-margin-bottom:12px}.muted{color:#6b7280;font-size:12px}blockquote{margin:6px 0;padding-left:10px;
-border-left:3px solid #c9d3e6}
-"""
+from service.api.middleware import SECURITY_HEADERS
+from service.domain.errors import InvalidInputError, NotFoundError
+from service.domain.models import Article
+from service.usecases import BriefView, Wiredesk
+from service.usecases.monitor import ParagraphFirst
+from service.usecases.search import parse_query
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PAGE_SIZE = 50  # stories per list page
+HISTORY_ROWS = 50  # newest lineage events on a story page; the rest via /stories/{id}/history
+ARTICLE_ROWS = 200  # members listed on a story page
+FILTERS = ("q", "outlet", "since", "until", "min_outlets", "language")
+
+# Ten distinguishable colours (Tableau 10), one per outlet in order of first report; outlets
+# past the tenth reuse them (the legend still names each).
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+)  # fmt: skip
 
 
-def _when(ts: float) -> str:
+def when(ts: float | None) -> str:
+    """POSIX seconds as ``YYYY-MM-DD HH:MM`` UTC (empty for ``None``)."""
+    if ts is None:
+        return ""
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _tags(items: tuple[str, ...] | list[str]) -> str:
-    return "".join(f'<span class="tag">{escape(i)}</span>' for i in items)
+def iso(ts: float) -> str:
+    """POSIX seconds as ISO 8601 UTC (for ``<time datetime>``)."""
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-_HISTORY_ROWS = 12  # the newest events shown; the rest are one click away (history JSON)
+def environment() -> Environment:
+    """The Jinja2 environment: templates from :data:`TEMPLATES`, autoescaping on."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["iso"] = iso
+    return env
 
 
-def _history(wiredesk: Wiredesk, story_id: str) -> str:
-    """The story's newest lineage events as an HTML list (every value escaped)."""
-    events = wiredesk.get_history(story_id, _HISTORY_ROWS).events
-    items = []
-    for e in events:
-        parts = [escape(e.kind.replace("_", " "))]
-        if e.article_ids:
-            shown = ", ".join(e.article_ids[:8]) + (" …" if len(e.article_ids) > 8 else "")
-            parts.append(escape(shown))
-        if e.other_story_id:
-            parts.append(
-                f"<a href='/?story={quote(e.other_story_id)}'>{escape(e.other_story_id)}</a>"
+# The service's content security policy (service/api/middleware.py) with one change: the
+# dashboard's pages may run scripts from the service itself (/static/live.js), and only those
+# pages; every other response keeps ``script-src 'none'``.
+PAGE_CSP = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}["content-security-policy"].replace(
+    "script-src 'none'", "script-src 'self'"
+)
+
+
+def render(name: str, context: dict[str, Any], status: int = 200) -> Template:
+    """A dashboard page: the template rendered with the dashboard's content security policy."""
+    return Template(
+        name,
+        context=context,
+        status_code=status,
+        headers={"content-security-policy": PAGE_CSP},
+    )
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    """The template configuration litestar renders the dashboard with."""
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment()))
+
+
+# --------------------------------------------------------------------------- the timeline
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One outlet's articles in one time bucket: a rectangle of the stacked bar chart."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    outlet: str
+    count: int
+    start: float
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A cross-outlet paragraph's first appearance: a tick above the bars."""
+
+    x: float
+    first: ParagraphFirst
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Geometry of the inline SVG chart (user units; the SVG scales to its box).
+
+    Attributes:
+        width: chart width.
+        height: chart height.
+        bucket_s: seconds per bar (an hour unless the story spans more than
+            :data:`MAX_BUCKETS` hours).
+        bars: stacked rectangles.
+        marks: first appearances of cross-outlet paragraphs.
+        legend: ``(outlet, colour)`` in order of first report.
+        peak: the tallest bar's article count.
+        start: the first bucket's start time; ``end`` the last bucket's end.
+        baseline: y of the time axis.
+    """
+
+    width: float
+    height: float
+    bucket_s: int
+    bars: tuple[Bar, ...]
+    marks: tuple[Mark, ...]
+    legend: tuple[tuple[str, str], ...]
+    peak: int
+    start: float
+    end: float
+    baseline: float
+    left: float
+
+
+MAX_MARKS = 200  # first-appearance ticks drawn (the earliest); past that they only blur
+MAX_BUCKETS = 72  # bars at most: three days of hours, still 9 user units wide each
+BUCKETS_S = (3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400, 30 * 86400)
+
+
+def timeline(
+    articles: tuple[Article, ...], outlets: list[str], firsts: tuple[ParagraphFirst, ...]
+) -> Timeline:
+    """Articles per bucket per outlet as stacked bars, plus first-appearance ticks.
+
+    Args:
+        articles: the story's members (any order).
+        outlets: outlet names in legend order (earliest reporter first).
+        firsts: cross-outlet paragraphs' first appearances.
+
+    Returns:
+        The chart's geometry: 720 x 180 user units, 36 left for the count axis, 20 below
+        for the time axis, 14 on top for the ticks.
+    """
+    width, height, left, bottom, top = 720.0, 180.0, 36.0, 20.0, 14.0
+    times = [a.time for a in articles] or [0.0]
+    lo, hi = min(times), max(times)
+    bucket = next((b for b in BUCKETS_S if (hi - lo) / b < MAX_BUCKETS), BUCKETS_S[-1])
+    start = (lo // bucket) * bucket
+    n = int((hi - start) // bucket) + 1
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in articles:
+        counts[int((a.time - start) // bucket)][a.outlet] += 1
+    peak = max((sum(c.values()) for c in counts.values()), default=1)
+    colour = {o: PALETTE[i % len(PALETTE)] for i, o in enumerate(outlets)}
+    plot_w, plot_h = width - left - 4, height - bottom - top
+    slot = plot_w / n
+    bars = []
+    for i in sorted(counts):
+        y = height - bottom
+        for outlet in outlets:
+            c = counts[i].get(outlet, 0)
+            if not c:
+                continue
+            h = plot_h * c / peak
+            y -= h
+            bars.append(
+                Bar(
+                    round(left + i * slot + slot * 0.1, 2),
+                    round(y, 2),
+                    round(slot * 0.8, 2),
+                    round(h, 2),
+                    colour[outlet],
+                    outlet,
+                    c,
+                    start + i * bucket,
+                )
             )
-        if e.kind == "title_changed":
-            parts.append(f"“{escape(e.title or '')}”")
-        items.append(
-            f"<li><span class='muted'>{_when(e.at)} · {escape(e.story_id)} · "
-            f"{escape(e.reason)}</span> {' · '.join(parts)}</li>"
+    end = start + n * bucket
+    marks = tuple(
+        Mark(round(left + plot_w * (f.at - start) / (end - start), 2), f)
+        for f in firsts[:MAX_MARKS]
+    )
+    return Timeline(
+        width,
+        height,
+        bucket,
+        tuple(bars),
+        marks,
+        tuple((o, colour[o]) for o in outlets),
+        peak,
+        start,
+        end,
+        height - bottom,
+        left,
+    )
+
+
+# ------------------------------------------------------------------------------ pages
+def _filters(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The list page's filter values as given (blank ones dropped)."""
+    return {k: v for k in FILTERS if (v := request.query_params.get(k, "").strip())}
+
+
+def _min_outlets(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"min_outlets {value!r} is not a whole number", field="min_outlets"
+        ) from None
+
+
+def _error_page(wiredesk: Wiredesk, message: str, status: int) -> Template:
+    context = {"message": message, "status": status, "counts": wiredesk.monitor.counts()}
+    return render("error.html", context, status)
+
+
+@get("/", include_in_schema=False)
+async def story_list(
+    wiredesk: NamedDependency[Wiredesk], request: Request[Any, Any, Any]
+) -> Template | Redirect:
+    """The story list: search, filters, paging (the parameters of ``GET /stories``)."""
+    selected = request.query_params.get("story")
+    if selected:  # the old dashboard's ?story= links
+        return Redirect(f"/dashboard/stories/{quote(selected, safe='')}")
+    given = _filters(request)
+    cursor = request.query_params.get("cursor") or None
+    error = None
+    stories: tuple[Any, ...] = ()
+    next_cursor = None
+    try:
+        query = parse_query(
+            given.get("q"),
+            given.get("outlet"),
+            given.get("since"),
+            given.get("until"),
+            _min_outlets(given.get("min_outlets")),
+            given.get("language"),
         )
-    return "<ul>" + "".join(items) + "</ul>" if items else "<p class='muted'>None kept.</p>"
+        page = wiredesk.search.stories(query, PAGE_SIZE, cursor)
+        stories, next_cursor = page.stories, page.next_cursor
+    except InvalidInputError as exc:
+        error = str(exc)
+    context = {
+        "stories": stories,
+        "filters": given,
+        "filtered": bool(given),
+        "error": error,
+        "next_url": "/?" + urlencode({**given, "cursor": next_cursor}) if next_cursor else None,
+        "first_url": "/?" + urlencode(given) if cursor else None,
+        "outlets": wiredesk.search.outlets(),
+        "languages": wiredesk.search.languages(),
+        "counts": wiredesk.monitor.counts(),
+        "events_query": urlencode({"outlet": given["outlet"]}) if "outlet" in given else "",
+    }
+    return render("list.html", context, 400 if error else 200)
 
 
-def render(wiredesk: Wiredesk, selected: str | None, limit: int = 50) -> str:
-    """The dashboard HTML: stories on the left, the selected story's clusters on the right."""
-    gauges = wiredesk.gauges()
-    page = wiredesk.list_stories(limit, None)
-    current = None
-    if selected is None and page.stories:
-        selected = page.stories[0].story_id
-    if selected is not None:
+@get("/dashboard/stories/{story_id:str}", include_in_schema=False)
+async def story_page(
+    story_id: FromPath[str], wiredesk: NamedDependency[Wiredesk], request: Request[Any, Any, Any]
+) -> Template:
+    """A story: brief, outlets, timeline, content clusters, lineage."""
+    try:
+        spread = wiredesk.monitor.spread(story_id)
+    except NotFoundError as exc:
+        return _error_page(wiredesk, str(exc), 404)
+    current = spread.story.story_id
+    brief = await wiredesk.get_brief(current)
+    news: BriefView | None = None
+    news_error = None
+    raw = request.query_params.get("since_version")
+    if raw:
         try:
-            current = wiredesk.get_story(selected)
-        except NotFoundError:
-            current = None
-    rows = []
-    for s in page.stories:
-        cls = ' class="sel"' if current and s.story_id == current.story.story_id else ""
-        rows.append(
-            f"<tr{cls}><td><a href='/?story={quote(s.story_id)}'>{escape(s.title or s.story_id)}"
-            f"</a><div class='muted'>{escape(s.story_id)} · v{s.version} · "
-            f"updated {_when(s.updated_at)}</div></td><td>{s.article_count}</td>"
-            f"<td>{_tags(s.outlets)}</td></tr>"
-        )
-    detail = "<p class='muted'>No story yet. POST /articles to add one.</p>"
-    if current is not None:
-        story = current.story
-        clusters = []
-        for c in current.clusters[:30]:
-            first = c.paragraphs[0]
-            clusters.append(
-                f"<div class='card'><b>{escape(c.cluster_id)}</b> · {len(c.outlets)} outlets · "
-                f"{len(c.paragraphs)} paragraphs<div>{_tags(c.outlets)}</div>"
-                f"<blockquote>{escape(first.text[:400])}</blockquote>"
-                f"<div class='muted'>origin {escape(c.origin_article_id)} "
-                f"({escape(first.outlet)})</div></div>"
-            )
-        members = "".join(
-            f"<li>{escape(a.outlet)}: <a href='/articles/{quote(a.article_id)}'>"
-            f"{escape(a.title or a.url)}</a></li>"
-            for a in current.articles[:100]
-        )
-        detail = (
-            f"<h2>{escape(story.title or story.story_id)}</h2>"
-            f"<p class='muted'>{escape(story.story_id)} · version {story.version} · "
-            f"{story.article_count} articles · {_when(story.first_seen)} → "
-            f"{_when(story.last_seen)} · <a href='/stories/{quote(story.story_id)}/brief'>brief"
-            f"</a> · <a href='/stories/{quote(story.story_id)}'>json</a> · "
-            f"<a href='/stories/{quote(story.story_id)}/history'>history</a></p>"
-            f"<div>{_tags(story.outlets)}</div>"
-            f"<h3>Near-duplicate clusters across articles ({len(current.clusters)})</h3>"
-            + ("".join(clusters) or "<p class='muted'>None yet.</p>")
-            + f"<h3>Articles</h3><ul>{members}</ul>"
-            + f"<h3>History (newest first)</h3>{_history(wiredesk, story.story_id)}"
-        )
-    stats = " ".join(
-        f"<span><b>{int(gauges[k])}</b> {label}</span>"
-        for k, label in (
-            ("articles", "articles"),
-            ("stories", "stories"),
-            ("clusters", "clusters"),
-            ("cross_outlet_clusters", "cross-outlet"),
-            ("index_vectors", "vectors"),
-        )
-    )
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta http-equiv='refresh' content='15'><title>Wiredesk</title>"
-        f"<style>{_CSS}</style></head><body><header><h1>Wiredesk</h1>"
-        f"<div class='stats'>{stats}</div></header><main><section><table><thead><tr>"
-        "<th>Story</th><th>Articles</th><th>Outlets</th></tr></thead><tbody>"
-        + "".join(rows)
-        + f"</tbody></table></section><section>{detail}</section></main></body></html>"
-    )
+            news = await wiredesk.whatsnew.brief_since(current, int(raw))
+        except ValueError:
+            news_error = f"since_version {raw!r} is not a whole number"
+        except InvalidInputError as exc:
+            news_error = str(exc)
+    history = wiredesk.get_history(current, HISTORY_ROWS)
+    chart = timeline(spread.articles, [o.outlet for o in spread.outlets], spread.firsts)
+    context = {
+        "s": spread,
+        "story": spread.story,
+        "brief": brief,
+        "news": news,
+        "news_error": news_error,
+        "history": history,
+        "chart": chart,
+        "articles": spread.articles[:ARTICLE_ROWS],
+        "first": spread.articles[0] if spread.articles else None,
+        "counts": wiredesk.monitor.counts(),
+    }
+    return render("story.html", context, 400 if news_error else 200)
+
+
+@get("/dashboard/articles/{article_id:str}", include_in_schema=False)
+async def article_page(article_id: FromPath[str], wiredesk: NamedDependency[Wiredesk]) -> Template:
+    """An article's paragraphs marked by cluster: origin, echo, only here, boilerplate."""
+    try:
+        found = wiredesk.monitor.article_page(article_id)
+    except NotFoundError as exc:
+        return _error_page(wiredesk, str(exc), 404)
+    return render("article.html", {"page": found, "counts": wiredesk.monitor.counts()})
+
+
+@get("/dashboard/clusters/{cluster_id:str}", include_in_schema=False)
+async def cluster_page(cluster_id: FromPath[str], wiredesk: NamedDependency[Wiredesk]) -> Template:
+    """A near-duplicate cluster's occurrences, origin first."""
+    try:
+        view, boilerplate = wiredesk.monitor.cluster(cluster_id)
+    except NotFoundError as exc:
+        return _error_page(wiredesk, str(exc), 404)
+    context = {"c": view, "boilerplate": boilerplate, "counts": wiredesk.monitor.counts()}
+    return render("cluster.html", context)
+
+
+STATIC_ROUTER = create_static_files_router(path="/static", directories=[STATIC])
+ROUTES: list[HTTPRouteHandler | Router] = [
+    story_list,
+    story_page,
+    article_page,
+    cluster_page,
+    STATIC_ROUTER,
+]

@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from litestar import MediaType, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -43,7 +43,7 @@ from service.api.schemas import (
 from service.domain.errors import InvalidInputError, WiredeskError
 from service.domain.models import ArticleInput
 from service.pipeline.extract import ExtractedPage, extract
-from service.usecases import Wiredesk
+from service.usecases import Wiredesk, search
 
 
 def provide_wiredesk(state: State) -> Wiredesk:
@@ -161,14 +161,27 @@ async def get_article(article_id: FromPath[str], wiredesk: NamedDependency[Wired
     return article_out(*wiredesk.get_article(article_id))
 
 
-@get("/stories", summary="Stories, newest-updated first")
+@get("/stories", summary="Stories, newest-updated first; search and filters")
 async def list_stories(
     wiredesk: NamedDependency[Wiredesk],
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    q: Annotated[str | None, QueryParameter(description=search.SEARCH_DOC)] = None,
+    outlet: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    since: Annotated[str | None, QueryParameter(description=search.TIME_DOC)] = None,
+    until: Annotated[str | None, QueryParameter(description=search.TIME_DOC)] = None,
+    min_outlets: Annotated[int | None, QueryParameter(ge=1, le=10_000)] = None,
+    language: Annotated[str | None, QueryParameter(max_length=20)] = None,
 ) -> StoryPageOut:
-    """A page of stories; pass ``next_cursor`` back as ``cursor`` for the next page."""
-    page = wiredesk.list_stories(limit, cursor)
+    """A page of stories; pass ``next_cursor`` back as ``cursor`` (with the same filters).
+
+    ``q``: every normalised word (case and accents folded) must occur in the story's
+    headlines or texts; ``outlet``: the story has an article from it; ``since``/``until``:
+    the story's span overlaps the range; ``min_outlets``: distinct outlets; ``language``:
+    an article in that language. See :mod:`service.usecases.search`.
+    """
+    query = search.parse_query(q, outlet, since, until, min_outlets, language)
+    page = wiredesk.search.stories(query, limit, cursor)
     return StoryPageOut([story_out(s) for s in page.stories], page.next_cursor)
 
 
@@ -199,8 +212,18 @@ async def get_brief(
     wiredesk: NamedDependency[Wiredesk],
     max_words: Annotated[int | None, QueryParameter(ge=10, le=2000)] = None,
     max_sentences: Annotated[int | None, QueryParameter(ge=1, le=200)] = None,
+    since_version: Annotated[int | None, QueryParameter(le=2**62)] = None,
 ) -> BriefOut:
-    """One brief per story version, cached in Redis (``cached`` tells)."""
+    """One brief per story version, cached in Redis (``cached`` tells).
+
+    With ``since_version=N``: only what the story learned after version N (sentences of
+    paragraphs first carried after it, attributed like the brief; not cached); 400 for a
+    negative N or one ahead of the story's version (:mod:`service.usecases.whatsnew`).
+    """
+    if since_version is not None:
+        return brief_out(
+            await wiredesk.whatsnew.brief_since(story_id, since_version, max_words, max_sentences)
+        )
     return brief_out(await wiredesk.get_brief(story_id, max_words, max_sentences))
 
 
@@ -250,14 +273,6 @@ async def metrics(wiredesk: NamedDependency[Wiredesk]) -> bytes:
     return wiredesk.metrics.render(wiredesk.gauges())
 
 
-@get("/", media_type=MediaType.HTML, include_in_schema=False)
-async def dashboard_page(
-    wiredesk: NamedDependency[Wiredesk], request: Request[Any, Any, Any]
-) -> str:
-    """The operators' dashboard (server-rendered, no external assets)."""
-    return dashboard.render(wiredesk, request.query_params.get("story"))
-
-
 ROUTES = [
     submit_article,
     submit_batch,
@@ -269,5 +284,5 @@ ROUTES = [
     list_clusters,
     health,
     metrics,
-    dashboard_page,
+    *dashboard.ROUTES,  # the operators' HTML pages and their /static/ assets
 ]

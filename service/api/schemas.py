@@ -229,6 +229,7 @@ class StoryEventOut(msgspec.Struct):
     other_story_id: str | None
     title: str | None
     previous_title: str | None
+    version: int | None = None  # the story's version after the change (None: not recorded)
 
 
 class StoryHistoryOut(msgspec.Struct):
@@ -267,6 +268,7 @@ class BriefOut(msgspec.Struct):
     max_words: int
     max_sentences: int | None
     method: str
+    since_version: int | None = None  # set on a what's-new brief (``?since_version=N``)
 
 
 class ClustersOut(msgspec.Struct):
@@ -463,6 +465,7 @@ def event_out(event: StoryEvent) -> StoryEventOut:
         event.other_story_id,
         event.title,
         event.previous_title,
+        event.version,
     )
 
 
@@ -502,4 +505,5 @@ def brief_out(view: BriefView) -> BriefOut:
         max_words=view.max_words,
         max_sentences=view.max_sentences,
         method=view.method,
+        since_version=view.since_version,
     )

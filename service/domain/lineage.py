@@ -72,6 +72,9 @@ class StoryEvent:
         other_story_id: the story on the other side of a move, merge, split or redirect.
         title: the new title (``title_changed``, ``created``).
         previous_title: the title before (``title_changed``).
+        version: the story's version once the change was committed (``None`` on events stored
+            before versions were recorded); "what's new since version N" reads it
+            (:mod:`service.usecases.whatsnew`).
     """
 
     event_id: int
@@ -83,6 +86,7 @@ class StoryEvent:
     other_story_id: str | None = None
     title: str | None = None
     previous_title: str | None = None
+    version: int | None = None
 
 
 class StoryHistory:

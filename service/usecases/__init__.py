@@ -40,7 +40,9 @@ from service.usecases.events import Events
 from service.usecases.feeds import Feeds
 from service.usecases.ingest import Ingest
 from service.usecases.lifecycle import Lifecycle
+from service.usecases.monitor import Monitor
 from service.usecases.regroup import Regrouping
+from service.usecases.search import Search
 from service.usecases.stories import Stories
 from service.usecases.views import (
     BriefSentenceView,
@@ -52,6 +54,7 @@ from service.usecases.views import (
     VariantView,
 )
 from service.usecases.webhooks import Webhooks
+from service.usecases.whatsnew import WhatsNew
 
 __all__ = [
     "BRIEF_FORMAT",
@@ -89,6 +92,9 @@ class Wiredesk:
         feeds: feed registration and polling (``None`` until the composition root sets it).
         events: live story events (stream clients, listeners).
         webhooks: webhook subscriptions and deliveries (started by the composition root).
+        search: story search and filters (:mod:`~service.usecases.search`).
+        whatsnew: what a story learned since a version (:mod:`~service.usecases.whatsnew`).
+        monitor: the dashboard's reads (:mod:`~service.usecases.monitor`).
     """
 
     def __init__(
@@ -115,6 +121,9 @@ class Wiredesk:
             webhook_store or MemoryWebhookStore(),
             allow_private=settings.fetch_allow_private,
         )
+        self.search = Search(self.desk)  # story search: an index kept by the desk's changes
+        self.whatsnew = WhatsNew(self.desk, self.briefs)  # briefs since a version
+        self.monitor = Monitor(self.desk)  # the dashboard's reads
 
     # The desk's parts, for callers that hold the application (the API, tests, evaluation).
     @property

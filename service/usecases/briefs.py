@@ -10,7 +10,7 @@ from collections import OrderedDict
 import msgspec
 
 from service.domain.errors import UnavailableError
-from service.pipeline.summarize import SourceSentence, summarize
+from service.pipeline.summarize import Brief, SourceSentence, summarize
 from service.usecases.desk import Desk
 from service.usecases.views import BriefSentenceView, BriefView, VariantView
 
@@ -20,6 +20,38 @@ log = logging.getLogger(__name__)
 # version, so that briefs cached by an older release (kept in Redis across restarts) are not
 # served. "facts1": fact-exact attribution, variants, lede (session 10).
 BRIEF_FORMAT = "facts1"
+
+
+def brief_view(
+    story_id: str,
+    version: int,
+    brief: Brief,
+    max_words: int,
+    max_sentences: int | None,
+    since_version: int | None = None,
+) -> BriefView:
+    """The served view of a summariser's brief (scores rounded to 6 places)."""
+    return BriefView(
+        story_id=story_id,
+        version=version,
+        text=brief.text,
+        sentences=tuple(
+            BriefSentenceView(
+                s.text,
+                s.outlets,
+                s.article_ids,
+                s.source_article_id,
+                round(s.score, 6),
+                tuple(VariantView(v.outlet, v.article_id, v.text) for v in s.variants),
+            )
+            for s in brief.sentences
+        ),
+        outlets=brief.outlets,
+        word_count=brief.word_count,
+        max_words=max_words,
+        max_sentences=max_sentences,
+        since_version=since_version,
+    )
 
 
 class Briefs:
@@ -66,26 +98,7 @@ class Briefs:
         cfg = dataclasses.replace(config, max_words=words, max_sentences=max_sentences)
         with self.desk.metrics.time("summarize"):
             brief = await asyncio.to_thread(summarize, sources, cfg)
-        view = BriefView(
-            story_id=current,
-            version=story.version,
-            text=brief.text,
-            sentences=tuple(
-                BriefSentenceView(
-                    s.text,
-                    s.outlets,
-                    s.article_ids,
-                    s.source_article_id,
-                    round(s.score, 6),
-                    tuple(VariantView(v.outlet, v.article_id, v.text) for v in s.variants),
-                )
-                for s in brief.sentences
-            ),
-            outlets=brief.outlets,
-            word_count=brief.word_count,
-            max_words=words,
-            max_sentences=max_sentences,
-        )
+        view = brief_view(current, story.version, brief, words, max_sentences)
         if not self._shared_shape(words, max_sentences):
             # Any other length is served and kept in the bounded in-process LRU only: a read
             # (unauthenticated) must not be able to grow Redis (1,001 keys in 4.7 s: issue 13).

@@ -44,6 +44,7 @@ class BriefView:
     max_sentences: int | None
     method: str = "concept-coverage"
     cached: bool = False
+    since_version: int | None = None  # set on a what's-new brief: news after this version
 
 
 @dataclass(frozen=True, slots=True)

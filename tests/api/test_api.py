@@ -615,11 +615,21 @@ def test_dashboard_lists_titles_without_external_assets(client: Client) -> None:
         re.IGNORECASE,
     )
     assert external.search(html) is None
-    assert "<script src" not in html.lower()
+    # Scripts and styles only from the service's own /static/, each served.
+    assets = re.findall(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", html)
+    assert assets
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        assert client.get(asset).status_code == 200, asset
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     assert re.search(r"url\(\s*['\"]?(?:https?:)?//", html) is None  # no CSS imports/fonts
     assert "@import" not in html
-    selected = client.get("/", params={"story": "s999"})
+    selected = client.get("/", params={"story": fire})  # the old dashboard's links
     assert selected.status_code == 200
+    assert selected.url.path == f"/dashboard/stories/{fire}"
+    missing = client.get("/", params={"story": "s999"})
+    assert missing.status_code == 404
+    assert "no story with id" in missing.text
 
 
 def test_dashboard_escapes_titles(client: Client) -> None:

@@ -56,7 +56,12 @@ def test_history_shows_creation_and_joins_newest_first(client: Client) -> None:
         "other_story_id",
         "title",
         "previous_title",
+        "version",
     }
+    # each event records the version the story reached with it
+    story = client.get(f"/stories/{cbs['story_id']}").json()["story"]
+    assert body["events"][0]["version"] == story["version"]
+    assert created["version"] == 1
 
 
 def test_history_pages_with_limit_and_cursor(client: Client) -> None:
@@ -123,13 +128,13 @@ def test_stray_keyed_article_does_not_title_the_story(client: Client) -> None:
 
 
 def test_dashboard_shows_history_escaped(client: Client) -> None:
-    post(client, other_article("comet", title="<b>bold</b> comet"))
+    story = post(client, other_article("comet", title="<b>bold</b> comet"))["story_id"]
     post(client, other_article("comet", title="<i>tilted</i> comet"), status=200)
-    html = client.get("/").text
+    html = client.get(f"/dashboard/stories/{story}").text
     assert "<i>tilted</i>" not in html
-    _, _, panel = html.partition("History (newest first)")
+    _, _, panel = html.partition("Lineage (newest first)")
     for kind in ("created", "updated", "title changed"):
-        assert f"</span> {kind}" in panel
+        assert f'<span class="kind">{kind}</span>' in panel
     assert "&lt;i&gt;tilted&lt;/i&gt;" in panel
 
 
