@@ -611,7 +611,7 @@ _STARTER_WORDS: Final = (
     "His", "Her", "Their", "In", "On", "At", "After", "Before", "During", "With", "When",
     "While", "As", "But", "Dozens", "Hundreds", "Thousands", "Scores", "Several", "Many", "Some",
     "Most", "More", "Nearly", "About", "Around", "Almost", "Only", "All", "Both", "Two", "Three",
-    "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+    "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten", "According",
 )  # fmt: skip
 # After a capitalised word (a name ending a caption: "... south London The 42-year-old ...",
 # "... of Mazar-e-Sharif AT least ...") only "The" and starters in capitals count: "Class A
