@@ -60,6 +60,7 @@ __all__ = [
     "classify_sentence",
     "dateline_end",
     "dominant_script",
+    "is_dated_caption",
     "is_all_caps_heading",
     "strip_dateline",
     "trim_read_more",
@@ -81,6 +82,7 @@ class Kind(StrEnum):
     DATELINE = "dateline"  # a dateline with nothing after it: "WASHINGTON (AP) —"
     LINK = "link"  # a bare URL
     SYMBOLS = "symbols"  # no letter or digit: "***", "—"
+    SOCIAL = "social"  # a bare social-media post: "#storm #texas I told you so."
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,6 +456,9 @@ def _is_teaser_sentence(text: str) -> bool:
 # for dialogue ("— Bonjour") are en and em dashes, not bullets.
 _LIST_ITEM: Final = re.compile(r"[-*•·▪◦‣]\s+\S")
 
+# A sentence opening with hashtags is an embedded post, not the reporter's copy.
+_HASHTAGS: Final = re.compile(r"(?:#\w+\s+)+\S")
+
 # classify_sentence's rules, first match wins.
 _SENTENCE_RULES: Final[tuple[tuple[Kind, Callable[[str], bool]], ...]] = (
     (Kind.SYMBOLS, lambda t: not any(ch.isalnum() for ch in t)),
@@ -465,6 +470,7 @@ _SENTENCE_RULES: Final[tuple[tuple[Kind, Callable[[str], bool]], ...]] = (
     (Kind.CAPTION, lambda t: bool(_ENDS_WITH_CREDIT.fullmatch(t) or _CREDIT_LABEL.fullmatch(t))),
     (Kind.TEASER, _is_teaser_sentence),
     (Kind.HEADING, lambda t: _LIST_ITEM.match(t) is not None),
+    (Kind.SOCIAL, lambda t: _HASHTAGS.match(t) is not None),
 )
 
 
@@ -741,3 +747,40 @@ def news_start(sentence: str) -> int | None:
     if start:
         start += dateline_end(sentence[start:])
     return start if start < len(sentence) else None
+
+
+# A photo caption in wire style ends with the picture's date, year included ("... at Progressive
+# Field in Cleveland, Wednesday, Nov. 2, 2016.", "... lands at Orly on March 28, 2007.") and
+# tells it in the present tense. News copy that ends with a full date tells a past event.
+_DATED_END: Final = re.compile(
+    rf"(?:,| on| in)? (?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),? )?"
+    rf"{_MONTH} \d{{1,2}},? \d{{4}}[.!]?[\"'”’)]*$"
+)
+# Past tense, perfect, future and modal markers: any of them makes the sentence a report.
+_NOT_CAPTION_VERBS: Final = frozenset(
+    "was were is are am be been being has have had will would shall should can could may "  # noqa: SIM905
+    "might must did does do said says told made took came went got gave found began won lost "
+    "beat died born met left held led ran saw became cast struck sold paid set put hit fell "
+    "rose grew kept brought bought built sent spent spoke wrote thought stood".split()
+)
+
+
+def is_dated_caption(sentence: str) -> bool:
+    """Whether a sentence reads as a wire photo caption: present tense, ending with a dated year.
+
+    True when the sentence ends with a full date with its year ("Sunday, Nov. 13, 2016.") and
+    has no past, perfect, future or modal marker (a word in -ed, or one of
+    :data:`_NOT_CAPTION_VERBS`). So "Jane Roe waves to fans in Lyon, France, Sunday, Nov. 13,
+    2016." is a caption, "The plant was opened on March 3, 2001." is not. Latin script only.
+
+    Measured on DUC 2003 and MultiLing 2011 EN (about 11,300 sentences of news copy): 2
+    sentences match ("... the big game shifts to the Orange Bowl Jan. 1, 2001."), so it is used
+    only to keep a sentence out of a brief, never to drop it from an article.
+    """
+    if _DATED_END.search(sentence) is None or dominant_script(sentence) != "LATIN":
+        return False
+    words = re.findall(r"[A-Za-z]+", sentence)
+    return not any(
+        w.casefold() in _NOT_CAPTION_VERBS or (w.islower() and w.endswith("ed") and len(w) > 4)
+        for w in words
+    )

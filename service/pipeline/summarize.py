@@ -95,6 +95,7 @@ from service.pipeline.boilerplate import (
     classify_sentence,
     dominant_script,
     is_all_caps_heading,
+    is_dated_caption,
     strip_dateline,
 )
 from service.pipeline.facts import fact_signature, same_facts
@@ -928,9 +929,9 @@ def _eligible(text: str, config: SummarizeConfig) -> bool:
 
     Not when it is outside the length window, a question, boilerplate, a headline (a sentence
     in Latin script without terminal punctuation: feeds in Arabic, Devanagari, CJK or Cyrillic
-    often drop the final mark and are kept) or a piece of a quotation (its quote marks do not
+    often drop the final mark and are kept), a piece of a quotation (its quote marks do not
     pair up: the segmenter cut a multi-sentence quote, and the piece lost its speaker or its
-    opening).
+    opening) or a wire photo caption (:func:`service.pipeline.boilerplate.is_dated_caption`).
     """
     words = len(text.split())
     if not config.min_candidate_words <= words <= config.max_candidate_words:
@@ -939,7 +940,7 @@ def _eligible(text: str, config: SummarizeConfig) -> bool:
         return False
     if not _ends_like_sentence(text) and dominant_script(text) == "LATIN":
         return False
-    if _torn_quote(text):
+    if _torn_quote(text) or is_dated_caption(text):
         return False
     return not _looks_like_boilerplate(text)
 
