@@ -60,8 +60,9 @@ __all__ = [
     "classify_sentence",
     "dateline_end",
     "dominant_script",
-    "is_dated_caption",
     "is_all_caps_heading",
+    "is_dated_caption",
+    "news_start",
     "strip_dateline",
     "trim_read_more",
 ]
@@ -631,9 +632,7 @@ _SPEECH: Final = frozenset(
 )
 # A seam candidate: a word, a space, then a starter before a lower-case word or a digit. The
 # word before and the starter are captured and judged in :func:`_is_seam`.
-_SEAM: Final = re.compile(
-    rf"(?P<prev>\S+) (?=(?P<starter>{_STARTER}) [a-z0-9])"
-)
+_SEAM: Final = re.compile(rf"(?P<prev>\S+) (?=(?P<starter>{_STARTER}) [a-z0-9])")
 # Inside a caption (after a caption label) a seam may also follow a name or precede a capital:
 # "... in Seattle A swathe of police ...", "... over 100 hours A Chinese boy ...".
 _CAPTION_SEAM: Final = re.compile(
@@ -648,9 +647,7 @@ _CREDIT_SEAM: Final = re.compile(
 )
 # An embedded post's signature: "pic.twitter.com/x -- Name (@handle) November 10, 2016",
 # "A photo posted by Name (@handle) on Nov 9, 2016 at 1:57am PST".
-_MONTH: Final = (
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-)
+_MONTH: Final = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _POST_SIGNATURE: Final = re.compile(
     rf"\(@\w{{1,30}}\)\s+(?:on\s+)?{_MONTH} \d{{1,2}},? \d{{4}}"
     r"(?: at \d{1,2}:\d{2}\s?[ap]m(?: [A-Z]{2,4})?)?\s+(?=\S)"
@@ -694,7 +691,8 @@ def _is_seam(sentence: str, match: re.Match[str]) -> bool:
         return True  # a credit or kicker in capitals: "TWITTER At least ...", "SEATTLE TIMES The"
     if prev[-1:] in "'’\"”)" or core.islower() or core.isdigit():
         return True
-    return core[:1].isupper() and (starter in _AFTER_NAME or starter.isupper())
+    in_capitals = starter.isupper() and len(starter) > 1  # "AT", not "A"
+    return core[:1].isupper() and (starter in _AFTER_NAME or in_capitals)
 
 
 def _after_widgets(sentence: str, start: int) -> int:

@@ -552,8 +552,8 @@ def dangling_reference(text: str) -> Reference | None:  # noqa: PLR0911  # one p
     "However,", "Whether"), a pronoun (It, They, He, She, Its, Their, Such, Both, Another), a
     demonstrative alone or with a noun ("This is", "These measures"; not "This year"), or
     "The" with one or two lower-case words and then a verb ("The embassy said", "The law
-    allows", "The fire started"). "The" followed by a name ("The White House said") or by a longer description
-    ("The death toll from the floods rose") introduces its referent itself.
+    allows", "The fire started"). "The" followed by a name ("The White House said") or by a
+    longer description ("The death toll from the floods rose") introduces its referent itself.
 
     Args:
         text: The sentence as shown.
@@ -757,9 +757,11 @@ def _group(
     sets pass the Jaccard test; such a component is a *family* (one sentence, as outlets
     carry it). A family is then cut into groups: components of the pairs that pass the
     Jaccard test and state the same facts, each cut again, greedily in canonical order, so
-    that every two forms of a group state the same facts (fact equality is not transitive
-    when one form has no word on an antonym axis or no named roles). Members of a group are
-    credited together; the other groups of its family are its variants.
+    that every two forms of a group pass the Jaccard test and state the same facts (neither
+    is transitive: fact equality when one form has no word on an antonym axis or no named
+    roles; near-identity along a chain of small edits, as a quote one outlet shortens and
+    another annotates). Members of a group are credited together; the other groups of its
+    family are its variants.
 
     Args:
         tokens: Words of each sentence, canonical order.
@@ -798,7 +800,11 @@ def _group(
             clique_of[form] = (fact_root[form], 0)
             continue
         for b, members in enumerate(bins):
-            if all(compatible(form, other) for other in members):
+            if all(
+                _is_near_duplicate(form_sets[form], form_sets[other], threshold)
+                and compatible(form, other)
+                for other in members
+            ):
                 members.append(form)
                 clique_of[form] = (fact_root[form], b)
                 break
