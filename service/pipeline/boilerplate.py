@@ -659,7 +659,7 @@ _KICKER_SEAM: Final = re.compile(r"(?:^|\s)(?:[A-Z]{2,}[’']?S? ){1,5}[A-Z]{2,}
 # codes of wire feeds ("&QL;", "&UR;": an entity no HTML decoder knows).
 _WIDGET_PREFIX: Final = re.compile(
     r"(?:(?:skip ad|ad loading\W*|loading\W*|x embed|x share|embed|share|replay|up next|"
-    r"now playing|autoplay|could not subscribe,? try again later|invalid email|"
+    r"now playing|autoplay|could not subscribe,? try again later|invalid email(?: address)?|"
     r"thank you for subscribing|please enter a valid email(?: address)?|&[A-Za-z]{1,8};)\s+)+"
     r"(?=\S)",
     _I,
