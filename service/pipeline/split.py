@@ -27,7 +27,10 @@ The pipeline stage every article goes through first. It turns the raw body a cli
      news sentence ("Nobody was hurt.") does.
    A kept line loses a trailing "Read more" link, and any of its sentences that is furniture
    (:func:`service.pipeline.boilerplate.classify_sentence`, or a boilerplate pattern) is cut
-   out, the sentences between such cuts forming separate runs.
+   out, the sentences between such cuts forming separate runs. A sentence with furniture fused
+   to its front (a caption, credit, headline, embedded post or widget text that text
+   extraction glued to it: :func:`service.pipeline.boilerplate.news_start`) keeps only its
+   news part, which starts a new run; a sentence that is all caption is cut out.
 3. **Sentences** of each kept line come from ``sentencex`` (Wikimedia's rule-based segmenter,
    https://github.com/wikimedia/sentencex), then :func:`split_sentences` repairs the splits it
    makes that never end a sentence in news copy (see there).
