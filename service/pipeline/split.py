@@ -27,7 +27,10 @@ The pipeline stage every article goes through first. It turns the raw body a cli
      news sentence ("Nobody was hurt.") does.
    A kept line loses a trailing "Read more" link, and any of its sentences that is furniture
    (:func:`service.pipeline.boilerplate.classify_sentence`, or a boilerplate pattern) is cut
-   out, the sentences between such cuts forming separate runs.
+   out, the sentences between such cuts forming separate runs. A sentence with furniture fused
+   to its front (a caption, credit, headline, embedded post or widget text that text
+   extraction glued to it: :func:`service.pipeline.boilerplate.news_start`) keeps only its
+   news part, which starts a new run; a sentence that is all caption is cut out.
 3. **Sentences** of each kept line come from ``sentencex`` (Wikimedia's rule-based segmenter,
    https://github.com/wikimedia/sentencex), then :func:`split_sentences` repairs the splits it
    makes that never end a sentence in news copy (see there).
@@ -71,6 +74,7 @@ from service.pipeline.boilerplate import (
     Kind,
     classify_line,
     classify_sentence,
+    news_start,
     trim_read_more,
 )
 
@@ -137,6 +141,10 @@ DEFAULT_TITLE_ABBREVIATIONS: Final[tuple[str, ...]] = (
     "Gov.", "Govs.", "Lt.", "Sen.", "Sens.", "Rep.", "Reps.", "Atty.", "Supt.", "Hon.", "Pres.",
     "Gen.", "Col.", "Capt.", "Cmdr.", "Maj.", "Sgt.", "Cpl.", "Pvt.", "Adm.", "Brig.", "Mt.",
     "Ft.",
+    # The rest of AP's military and police ranks (and British ones) abbreviated before a name:
+    # "Army Spc. Charles Graner", "Pfc. Lynndie England", "Det. Sgt. Ann Roe", "Cllr. Joe Bloggs".
+    "Spc.", "Spec.", "Pfc.", "Pte.", "Ens.", "Cmdt.", "Comdr.", "Det.", "Insp.", "Supt.",
+    "Cllr.", "Amb.", "Gens.", "Sgts.",
 )  # fmt: skip
 
 # Abbreviations that precede a number ("No. 3", "Sept. 3", "Fig. 2"): a segment ending with one
@@ -574,7 +582,19 @@ def _runs(line: str, config: SplitConfig, compiled: _Compiled) -> Iterator[tuple
     if config.drop_non_news:
         line = trim_read_more(line)
     run: list[str] = []
-    for sentence in split_sentences(line, config):
+    for whole in split_sentences(line, config):
+        start = news_start(whole) if config.drop_non_news else 0
+        if start is None:
+            if run:
+                yield tuple(run)
+            run = []
+            continue
+        sentence = whole[start:]
+        if start and run:
+            # A caption, credit or headline fused to this sentence's front is cut out: the run
+            # before it ends, and the sentence's news part (a suffix of the line) starts the next.
+            yield tuple(run)
+            run = []
         if _is_furniture_sentence(sentence, config, compiled):
             if run:
                 yield tuple(run)

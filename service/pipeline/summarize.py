@@ -93,7 +93,9 @@ from dataclasses import dataclass
 from service.pipeline.boilerplate import (
     Kind,
     classify_sentence,
+    dominant_script,
     is_all_caps_heading,
+    is_dated_caption,
     strip_dateline,
 )
 from service.pipeline.facts import fact_signature, same_facts
@@ -487,7 +489,7 @@ def _is_question(text: str) -> bool:
 # "However, the company ...", "“It was ...".
 _OPENING = re.compile(
     r"[\s\"'“‘«(\[]*(?:(?:but|and|yet|so|still|however|meanwhile|also|instead|now|then|thus|"
-    r"indeed|moreover|furthermore|nonetheless|nevertheless)\b,?\s+)?",
+    r"indeed|moreover|furthermore|nonetheless|nevertheless|whether)\b,?\s+)?",
     re.IGNORECASE,
 )
 # Pronouns whose antecedent must come before (personal, possessive, "such", "both", "another").
@@ -526,15 +528,32 @@ class Reference:
     heads: frozenset[str]
 
 
+def _looks_like_verb(word: str, head: str) -> bool:
+    """Whether ``word``, after the description's last word ``head``, reads as its verb.
+
+    A past form in -ed ("The fire started"), or a present form in -s after a singular head
+    ("The law allows", "The ministry plans"; not "The news reports", where the head ends in
+    -s and the next word is more likely a noun of a compound).
+    """
+    if word.endswith("ed") and len(word) > 4:
+        return True
+    return (
+        word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and len(word) > 3
+        and not head.endswith("s")
+    )
+
+
 def dangling_reference(text: str) -> Reference | None:  # noqa: PLR0911  # one per rule
     """The reference a sentence opens with that needs an antecedent before it, if any.
 
     Rules (English; news style): after an optional opening quote and connective ("But",
-    "However,"), a pronoun (It, They, He, She, Its, Their, Such, Both, Another), a
+    "However,", "Whether"), a pronoun (It, They, He, She, Its, Their, Such, Both, Another), a
     demonstrative alone or with a noun ("This is", "These measures"; not "This year"), or
-    "The" with one or two lower-case words and then a verb ("The embassy said", "The fire
-    started"). "The" followed by a name ("The White House said") or by a longer description
-    ("The death toll from the floods rose") introduces its referent itself.
+    "The" with one or two lower-case words and then a verb ("The embassy said", "The law
+    allows", "The fire started"). "The" followed by a name ("The White House said") or by a
+    longer description ("The death toll from the floods rose") introduces its referent itself.
 
     Args:
         text: The sentence as shown.
@@ -560,7 +579,7 @@ def dangling_reference(text: str) -> Reference | None:  # noqa: PLR0911  # one p
         for word in words[1:]:
             if not word.islower():
                 return None  # a name: "The White House"
-            if word in _VERBS or (word.endswith("ed") and len(word) > 4 and heads):
+            if word in _VERBS or (heads and _looks_like_verb(word, heads[-1])):
                 return Reference("definite", frozenset(_stem(w) for w in heads))
             heads.append(word)
             if len(heads) > 2:
@@ -738,9 +757,11 @@ def _group(
     sets pass the Jaccard test; such a component is a *family* (one sentence, as outlets
     carry it). A family is then cut into groups: components of the pairs that pass the
     Jaccard test and state the same facts, each cut again, greedily in canonical order, so
-    that every two forms of a group state the same facts (fact equality is not transitive
-    when one form has no word on an antonym axis or no named roles). Members of a group are
-    credited together; the other groups of its family are its variants.
+    that every two forms of a group pass the Jaccard test and state the same facts (neither
+    is transitive: fact equality when one form has no word on an antonym axis or no named
+    roles; near-identity along a chain of small edits, as a quote one outlet shortens and
+    another annotates). Members of a group are credited together; the other groups of its
+    family are its variants.
 
     Args:
         tokens: Words of each sentence, canonical order.
@@ -779,7 +800,11 @@ def _group(
             clique_of[form] = (fact_root[form], 0)
             continue
         for b, members in enumerate(bins):
-            if all(compatible(form, other) for other in members):
+            if all(
+                _is_near_duplicate(form_sets[form], form_sets[other], threshold)
+                and compatible(form, other)
+                for other in members
+            ):
                 members.append(form)
                 clique_of[form] = (fact_root[form], b)
                 break
@@ -906,13 +931,46 @@ def _concept_weights(
 
 
 def _eligible(text: str, config: SummarizeConfig) -> bool:
-    """Whether a sentence may be chosen (length window, not a question, not boilerplate)."""
+    """Whether a sentence may be chosen.
+
+    Not when it is outside the length window, a question, boilerplate, a headline (a sentence
+    in Latin script without terminal punctuation: feeds in Arabic, Devanagari, CJK or Cyrillic
+    often drop the final mark and are kept), a piece of a quotation (its quote marks do not
+    pair up: the segmenter cut a multi-sentence quote, and the piece lost its speaker or its
+    opening) or a wire photo caption (:func:`service.pipeline.boilerplate.is_dated_caption`).
+    """
     words = len(text.split())
     if not config.min_candidate_words <= words <= config.max_candidate_words:
         return False
     if config.skip_questions and _is_question(text):
         return False
+    if not _ends_like_sentence(text) and dominant_script(text) == "LATIN":
+        return False
+    if _torn_quote(text) or is_dated_caption(text):
+        return False
     return not _looks_like_boilerplate(text)
+
+
+# Sentence-final marks of the scripts that have them, before any closing quotes or brackets.
+_FINAL_MARKS = tuple(".!?…。！？｡।॥؟۔")
+
+
+def _ends_like_sentence(text: str) -> bool:
+    return text.rstrip(_TRAILING).endswith(_FINAL_MARKS)
+
+
+def _torn_quote(text: str) -> bool:
+    """Whether a sentence's double quote marks do not pair up.
+
+    Straight ``"`` must come in an even number, curly ``“``/``”`` and TeX-style ```` `` ````/
+    ``''`` (DUC's newswire) in equal numbers; single quotes are apostrophes too and are not
+    counted.
+    """
+    if text.count('"') % 2:
+        return True
+    if text.count("“") != text.count("”"):
+        return True
+    return text.count("``") != text.count("''")
 
 
 def _candidates(
