@@ -1132,10 +1132,12 @@ def _lede(
 
     Returns:
         The lede's index in ``candidates``, or ``None`` when no allowed candidate opens an
-        article.
+        article with a positive score (a sentence none of the story's shared concepts is in
+        never opens a brief just because it comes first).
     """
     pool = support if among is None else [k for k in among if k in support]
     scored = [(gains[k] * support[k], -k) for k in pool if candidates[k].reference is None]
+    scored = [(score, k) for score, k in scored if score > 0.0]  # a lede must say something
     return -max(scored)[1] if scored else None
 
 

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 # Part of every brief cache key: bump it when the summariser's output changes for the same story
 # version, so that briefs cached by an older release (kept in Redis across restarts) are not
-# served. "facts1": fact-exact attribution, variants, lede (session 10).
-BRIEF_FORMAT = "facts1"
+# served. "facts1": fact-exact attribution, variants, lede (session 10); "facts2": fused
+# furniture cut, headlines and torn quotes never picked, a lede must score (session 11).
+BRIEF_FORMAT = "facts2"
 
 
 def brief_view(

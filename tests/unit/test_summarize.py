@@ -534,3 +534,15 @@ def test_overflow_mode_crosses_the_budget_by_one_sentence_only() -> None:
     assert over.word_count > 40
     longest = max(len(s.text.split()) for s in over.sentences)
     assert over.word_count < 40 + longest
+
+
+def test_a_sentence_without_a_shared_concept_never_opens_the_brief() -> None:
+    # Found by test_brief_invariants: four articles repeat a line too short to be a candidate;
+    # the one candidate says nothing the others share, so its score is 0 and it must not be
+    # chosen as the lede just because it opens an article.
+    lines = [("art0", 0, 0, "Bridge bridge bridge."), ("art0", 1, 1, "Crane crane crane crane.")]
+    lines += [("art0", 1, 0, "Crane crane crane crane crane crane.")]
+    lines += [(f"art{a}", 0, 0, "Bridge bridge bridge.") for a in (1, 2, 3)]
+    sentences = [SourceSentence(t, a, "Alpha", 0.0, p, s, None) for a, p, s, t in lines]
+    brief = summarize(sentences, SummarizeConfig(max_words=6))
+    assert all(s.score > 0.0 for s in brief.sentences), brief
