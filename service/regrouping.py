@@ -200,6 +200,7 @@ def _pass_items(
                     ),
                     fixed=story.story_id not in moving,
                     time=article.time,
+                    language=article.language,
                 )
             )
     return items

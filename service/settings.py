@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 from service.pipeline.dedup import DedupConfig
 from service.pipeline.group import GroupConfig
+from service.pipeline.language import LanguageConfig
 from service.pipeline.recurrence import RecurrenceConfig
 from service.pipeline.regroup import RegroupConfig
 from service.pipeline.split import SplitConfig
@@ -157,6 +158,7 @@ class Settings:
     recurrence: RecurrenceConfig = field(default_factory=RecurrenceConfig)
     summarize: SummarizeConfig = field(default_factory=SummarizeConfig)
     title: TitleConfig = field(default_factory=TitleConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
     log_level: str = "INFO"
 
     @classmethod

@@ -41,7 +41,9 @@ new evidence touches them:
 4. **average link under cannot-links**: the two clusters with the highest mean pairwise z-score
    merge while it is at least ``link_z``, unless their named entities conflict
    (:func:`service.pipeline.constraints.entity_conflict`: same-template events in different
-   places) or both hold an untouched story; such a pair is skipped and the next best tried;
+   places), their languages differ (:mod:`service.pipeline.language`: one language a story
+   while the embedder is English-only) or both hold an untouched story; such a pair is
+   skipped and the next best tried;
 5. **ids follow founders** (the id contract, :mod:`service.regrouping`): a group keeps the id
    of the oldest story whose founding article it holds; a story whose founder lands in another
    story's group is dissolved into it (redirects to it); a group holding no founder founds a
@@ -166,6 +168,9 @@ class RegroupArticle:
         fixed: its story was not touched since the last pass: the story stays whole and does
             not merge with another untouched story.
         time: its publication (else ingestion) time, POSIX seconds.
+        language: its language (:mod:`service.pipeline.language`; ``None``: stored before
+            languages were kept, constrains nothing). Two groups of different languages are
+            cannot-linked: while the embedder is English-only a story holds one language.
     """
 
     article_id: str
@@ -177,6 +182,7 @@ class RegroupArticle:
     entities: frozenset[str] = frozenset()
     fixed: bool = False
     time: float = 0.0
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +389,10 @@ class _Groups:
         self.fixed: dict[int, frozenset[str]] = {
             i: frozenset({a.story_id}) if a.fixed else frozenset() for i, a in enumerate(articles)
         }
+        self.languages: dict[int, frozenset[str]] = {
+            i: frozenset({a.language}) if a.language is not None else frozenset()
+            for i, a in enumerate(articles)
+        }
         self.z = z
         self.cosine = cosine
 
@@ -396,6 +406,8 @@ class _Groups:
         """Whether roots ``a`` and ``b`` may not be in one group."""
         if len(self.fixed[a] | self.fixed[b]) > 1:
             return True  # two untouched stories never merge
+        if len(self.languages[a] | self.languages[b]) > 1:
+            return True  # one language a story (service.pipeline.language)
         (a0, a1), (b0, b1) = self.span[a], self.span[b]
         if max(a0, b0) - min(a1, b1) < self.config.conflict_gap_hours * 3600.0:
             return False  # overlapping or close in time: names may differ as a story develops
@@ -408,6 +420,7 @@ class _Groups:
         self.members[a] += self.members.pop(b)
         self.entities[a] = self.entities[a] | self.entities.pop(b)
         self.fixed[a] = self.fixed[a] | self.fixed.pop(b)
+        self.languages[a] = self.languages[a] | self.languages.pop(b)
         (a0, a1), (b0, b1) = self.span[a], self.span.pop(b)
         self.span[a] = (min(a0, b0), max(a1, b1))
         return a
