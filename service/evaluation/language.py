@@ -1,4 +1,4 @@
-"""Language identification accuracy (``wiredesk eval language``; ``python -m service.evaluation.language``).
+"""Language identification accuracy (``wiredesk eval language``, or ``python -m`` this module).
 
 Two kinds of data:
 
@@ -38,6 +38,7 @@ MULTILING_CODES = {
     "hebrew": "he",
     "hindi": "hi",
 }
+DEFAULT = LanguageConfig()
 LABELLED = Path(__file__).resolve().parents[2] / "tests" / "data"
 
 
@@ -65,9 +66,7 @@ class Row:
         return self.correct / self.texts if self.texts else 0.0
 
 
-def score(
-    items: Iterable[tuple[str, str]], config: LanguageConfig = LanguageConfig()
-) -> list[Row]:
+def score(items: Iterable[tuple[str, str]], config: LanguageConfig = DEFAULT) -> list[Row]:
     """Per-label rows, then ``all``, for ``(label, text)`` pairs."""
     answers: dict[str, list[str]] = defaultdict(list)
     for label, text in items:
@@ -142,7 +141,7 @@ def render(title: str, rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def report(root: Path, config: LanguageConfig = LanguageConfig()) -> dict[str, list[Row]]:
+def report(root: Path, config: LanguageConfig = DEFAULT) -> dict[str, list[Row]]:
     """Every table: MultiLing 2011 (article, title), the dev and the test lines."""
     from service import progress
 
