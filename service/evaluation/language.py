@@ -22,7 +22,7 @@ import dataclasses
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,7 +146,7 @@ def report(root: Path, config: LanguageConfig = DEFAULT) -> dict[str, list[Row]]
     from service import progress
 
     out: dict[str, list[Row]] = {}
-    parts = {
+    parts: dict[str, Callable[[], list[tuple[str, str]]]] = {
         "multiling2011 articles (title + body)": lambda: multiling(root),
         "multiling2011 titles alone": lambda: multiling(root, title_only=True),
         "short lines, dev (tests/data/language_dev.tsv)": lambda: labelled(
