@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import torch
 from transformers import BertConfig, BertModel
@@ -33,7 +34,7 @@ def main() -> None:
     torch.set_num_threads(1)
     tokens = torch.randint(1000, 30000, (32, 128))
     mask = torch.ones_like(tokens)
-    models = {}
+    models: dict[str, Any] = {}
     for name, (layers, vocab) in SHAPES.items():
         config = BertConfig(
             vocab_size=vocab,
@@ -42,7 +43,8 @@ def main() -> None:
             num_attention_heads=12,
             intermediate_size=1536,
         )
-        models[name] = BertModel(config).eval()
+        model: Any = BertModel(config)
+        models[name] = model.eval()
     # Interleaved rounds (A, B, A, B, ...): a shared machine's load hits both alike.
     times: dict[str, list[float]] = {name: [] for name in models}
     with torch.inference_mode():
