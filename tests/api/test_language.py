@@ -132,3 +132,18 @@ def test_a_client_language_wins_and_a_bad_tag_is_refused(make: Any) -> None:
     bad = client.post("/articles", json=article("Bad", ENGLISH, "Fire", language="english!"))
     assert bad.status_code == 400, bad.text
     assert "language tag" in bad.json()["detail"]
+
+
+def test_an_update_into_another_language_leaves_its_story(make: Any) -> None:
+    client = make()
+    first = post(client, article("Wire", ENGLISH, "Fire forces 300 from homes in Millbrook"))
+    second = post(client, article("Echo", ENGLISH, "Millbrook factory fire"))
+    assert second["story_id"] == first["story_id"]
+    moved = post(client, article("Echo", FRENCH, "Incendie à Millbrook"), status=200)
+    assert (moved["status"], moved["article_id"]) == ("updated", second["article_id"])
+    assert moved["story_id"] != first["story_id"]
+    story = client.get(f"/stories/{first['story_id']}").json()
+    assert [a["article_id"] for a in story["articles"]] == [first["article_id"]]
+    assert story["story"]["languages"] == ["en"]
+    history = client.get(f"/stories/{first['story_id']}/history").json()["events"]
+    assert history[0]["kind"] == "split_into", history  # the lineage names the departure
