@@ -201,7 +201,7 @@ def stories(root: Path, embedder_kind: str | None = None) -> list[StoryRow]:
     articles = ds.publication_order(
         [a for name in MULTILING_CODES for a in ds.load_story_set("multiling2011", root, lang=name)]
     )
-    language = {a.doc_id: MULTILING_CODES[a.doc_id.rsplit(".", 1)[1]] for a in articles}
+    language = {a.doc_id: MULTILING_CODES[a.doc_id.rsplit(".", 1)[1].lower()] for a in articles}
     embedder = CachingEmbedder(build_embedder(settings))
     predicted, _ = run(wiredesk_stories(articles, settings, embedder))
     story_of = {a.doc_id: s for a, s in zip(articles, predicted, strict=True)}
