@@ -59,9 +59,11 @@ _current: list[Activity] = []
 
 
 @contextmanager
-def activity(label: str, total: int | None = None) -> Iterator[Activity]:
+def activity(
+    label: str, total: int | None = None, console: Console | None = None
+) -> Iterator[Activity]:
     """Show progress for a command of ``total`` steps (``None``: unknown) until the block ends."""
-    progress = new_progress()
+    progress = new_progress(console)
     with progress:
         act = Activity(progress, progress.add_task(label, total=total), label)
         _current.append(act)
