@@ -144,3 +144,54 @@ def test_regrouping_never_joins_two_languages() -> None:
     # The same articles with no language (records stored before languages were kept) join.
     legacy = [_article(i, f"s{i + 1}", None) for i in range(6)]
     assert len(regroup(legacy, config).groups) == 1
+
+
+FRENCH_TOPICS = {
+    "grève": [
+        "Les conducteurs de bus de Lorvanne sont en grève depuis lundi pour réclamer une hausse "
+        "des salaires, et aucune ligne ne circule dans le centre.",
+        "La grève des chauffeurs de bus de Lorvanne entre dans son troisième jour ; la mairie "
+        "propose une prime que les syndicats jugent insuffisante.",
+        "À Lorvanne, les syndicats des conducteurs de bus ont rejeté l'offre de la mairie et "
+        "prolongent la grève jusqu'à vendredi.",
+    ],
+    "vendanges": [
+        "Les vendanges ont commencé avec deux semaines d'avance dans les vignes de Castelmont, "
+        "après un été très chaud et sec.",
+        "À Castelmont, les viticulteurs récoltent déjà leur raisin : la chaleur de l'été a "
+        "avancé les vendanges de quinze jours.",
+        "Les vignerons de Castelmont prévoient une petite récolte mais un vin de qualité, les "
+        "vendanges ayant débuté très tôt cette année.",
+    ],
+}
+
+
+def test_each_language_is_regrouped_over_its_own_articles() -> None:
+    """A language's groups do not depend on another language's articles in the same pass."""
+    from service.pipeline.lexical import _WORD
+
+    def items(topics: dict[str, list[str]], language: str, start: int) -> list[RegroupArticle]:
+        out = []
+        for text in (t for texts in topics.values() for t in texts):
+            n = start + len(out)
+            terms: dict[str, int] = {}
+            for word in _WORD.findall(text.lower()):
+                terms[word] = terms.get(word, 0) + 1
+            out.append(RegroupArticle(f"a{n:03d}", f"s{n}", n, terms, f"O{n}", language=language))
+        return out
+
+    from tests.texts import TOPICS
+
+    english = items(TOPICS, "en", 0)
+    french = items(FRENCH_TOPICS, "fr", 100)
+    config = RegroupConfig(min_articles=3)
+
+    def partition(plan_groups: object) -> set[frozenset[str]]:
+        return {frozenset(g.article_ids) for g in plan_groups}  # type: ignore[attr-defined]
+
+    alone = partition(regroup(english, config).groups) | partition(regroup(french, config).groups)
+    together = partition(regroup(english + french, config).groups)
+    assert together == alone
+    topic = {a.article_id: t for a, t in zip(french, ["g"] * 3 + ["v"] * 3, strict=True)}
+    for group in partition(regroup(french, config).groups):
+        assert len({topic[a] for a in group}) == 1  # no group mixes the two French stories
