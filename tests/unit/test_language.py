@@ -7,6 +7,8 @@ regrouping pass (a cannot-link across languages).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,7 @@ from service.pipeline.language import (
     embedder_understands,
 )
 from service.pipeline.lexical import signature
-from service.pipeline.regroup import RegroupArticle, RegroupConfig, regroup
+from service.pipeline.regroup import RegroupArticle, RegroupConfig, RegroupGroup, regroup
 
 
 @pytest.mark.parametrize(
@@ -171,7 +173,7 @@ def test_each_language_is_regrouped_over_its_own_articles() -> None:
     from service.pipeline.lexical import _WORD
 
     def items(topics: dict[str, list[str]], language: str, start: int) -> list[RegroupArticle]:
-        out = []
+        out: list[RegroupArticle] = []
         for text in (t for texts in topics.values() for t in texts):
             n = start + len(out)
             terms: dict[str, int] = {}
@@ -186,8 +188,8 @@ def test_each_language_is_regrouped_over_its_own_articles() -> None:
     french = items(FRENCH_TOPICS, "fr", 100)
     config = RegroupConfig(min_articles=3)
 
-    def partition(plan_groups: object) -> set[frozenset[str]]:
-        return {frozenset(g.article_ids) for g in plan_groups}  # type: ignore[attr-defined]
+    def partition(plan_groups: Sequence[RegroupGroup]) -> set[frozenset[str]]:
+        return {frozenset(g.article_ids) for g in plan_groups}
 
     alone = partition(regroup(english, config).groups) | partition(regroup(french, config).groups)
     together = partition(regroup(english + french, config).groups)
