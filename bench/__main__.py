@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bench.common import RESULTS_DIR, machine_info, table, write_result
+from service import progress
 
 PARTS = ("ingest", "embedders", "brief", "index", "regroup", "mixed", "dashboard", "profile")
 
@@ -199,102 +200,108 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
     print(json.dumps(machine_info()))
-    for part in parts:
-        start = time.perf_counter()
-        print(f"\n== {part} {'(quick)' if args.quick else ''}", flush=True)
-        if part == "ingest":
-            from bench import ingest
-
-            result = ingest.run(
-                quick=args.quick,
-                seed=args.seed,
-                clients=args.clients,
-                articles=args.articles,
-                originals=args.originals,
-            )
-            _print_ingest(result)
-        elif part == "embedders":
-            from bench import embedders
-
-            result = embedders.run(quick=args.quick, seed=args.seed)
-            print(
-                table(
-                    ["embedder", "p/s", "x minilm", "cos mean", "cos p1", "cos min"],
-                    embedders.table_rows(result),
-                )
-            )
-        elif part == "brief":
-            from bench import brief
-
-            result = brief.run(quick=args.quick, seed=args.seed)
-            _print_brief(result)
-        elif part == "index":
-            from bench import index_scaling
-
-            sizes = [int(x) for x in args.index_sizes.split(",")] if args.index_sizes else None
-            kinds = args.index_kinds.split(",") if args.index_kinds else None
-            result = index_scaling.run(quick=args.quick, seed=args.seed, kinds=kinds, sizes=sizes)
-            _print_index(result)
-        elif part == "regroup":
-            from bench import regroup
-
-            result = regroup.run(quick=args.quick)
-            print(
-                table(
-                    ["articles", "s median", "s min", "peak MiB", "groups"],
-                    [list(r.values()) for r in result["rows"]],
-                )
-            )
-        elif part == "dashboard":
-            from bench import dashboard
-
-            sizes = (
-                [int(x) for x in args.dashboard_sizes.split(",")] if args.dashboard_sizes else None
-            )
-            result = dashboard.run(quick=args.quick, sizes=sizes, seed=args.seed)
-            for run in result["sizes"]:
-                print(f"{run['articles']} articles, {run['stories']} stories")
-                print(
-                    table(
-                        ["path", "params", "p50 ms", "p95 ms", "first ms", "on page"],
-                        [
-                            [
-                                r["path"],
-                                " ".join(f"{k}={v}" for k, v in r["params"].items())[:60],
-                                r["p50_ms"],
-                                r["p95_ms"],
-                                r["first_ms"],
-                                r.get("matches_on_page", ""),
-                            ]
-                            for r in run["rows"]
-                        ],
-                    )
-                )
-        elif part == "mixed":
-            from bench import mixed
-
-            result = mixed.run(quick=args.quick)
-            columns = [
-                "scenario",
-                "write_articles_per_s",
-                "write_rate_vs_alone",
-                "write_ms_p50",
-                "write_ms_p99",
-                "write_p99_vs_alone",
-                "reads",
-                "read_ms_p50",
-                "read_ms_p99",
-                "huge_ms",
-            ]
-            print(table(columns, [[r.get(c, "") for c in columns] for r in result["rows"]]))
-        else:
-            result = _profile(args.quick, args.seed)
-            _print_ingest(result)
-        result["quick"] = args.quick
-        result["elapsed_s"] = time.perf_counter() - start
-        path = write_result(part, result)
-        print(f"-> {path} ({result['elapsed_s']:.0f} s)", flush=True)
+    # A bar over the parts with the elapsed time (stderr, terminals only).
+    with progress.activity("bench", total=len(parts)) as shown:
+        for part in parts:
+            shown.step(part)
+            _run_part(part, args)
     return 0
+
+
+def _run_part(part: str, args: argparse.Namespace) -> None:
+    """Run one part, print its table and write its result file."""
+    start = time.perf_counter()
+    print(f"\n== {part} {'(quick)' if args.quick else ''}", flush=True)
+    if part == "ingest":
+        from bench import ingest
+
+        result = ingest.run(
+            quick=args.quick,
+            seed=args.seed,
+            clients=args.clients,
+            articles=args.articles,
+            originals=args.originals,
+        )
+        _print_ingest(result)
+    elif part == "embedders":
+        from bench import embedders
+
+        result = embedders.run(quick=args.quick, seed=args.seed)
+        print(
+            table(
+                ["embedder", "p/s", "x minilm", "cos mean", "cos p1", "cos min"],
+                embedders.table_rows(result),
+            )
+        )
+    elif part == "brief":
+        from bench import brief
+
+        result = brief.run(quick=args.quick, seed=args.seed)
+        _print_brief(result)
+    elif part == "index":
+        from bench import index_scaling
+
+        sizes = [int(x) for x in args.index_sizes.split(",")] if args.index_sizes else None
+        kinds = args.index_kinds.split(",") if args.index_kinds else None
+        result = index_scaling.run(quick=args.quick, seed=args.seed, kinds=kinds, sizes=sizes)
+        _print_index(result)
+    elif part == "regroup":
+        from bench import regroup
+
+        result = regroup.run(quick=args.quick)
+        print(
+            table(
+                ["articles", "s median", "s min", "peak MiB", "groups"],
+                [list(r.values()) for r in result["rows"]],
+            )
+        )
+    elif part == "dashboard":
+        from bench import dashboard
+
+        sizes = [int(x) for x in args.dashboard_sizes.split(",")] if args.dashboard_sizes else None
+        result = dashboard.run(quick=args.quick, sizes=sizes, seed=args.seed)
+        for run in result["sizes"]:
+            print(f"{run['articles']} articles, {run['stories']} stories")
+            print(
+                table(
+                    ["path", "params", "p50 ms", "p95 ms", "first ms", "on page"],
+                    [
+                        [
+                            r["path"],
+                            " ".join(f"{k}={v}" for k, v in r["params"].items())[:60],
+                            r["p50_ms"],
+                            r["p95_ms"],
+                            r["first_ms"],
+                            r.get("matches_on_page", ""),
+                        ]
+                        for r in run["rows"]
+                    ],
+                )
+            )
+    elif part == "mixed":
+        from bench import mixed
+
+        result = mixed.run(quick=args.quick)
+        columns = [
+            "scenario",
+            "write_articles_per_s",
+            "write_rate_vs_alone",
+            "write_ms_p50",
+            "write_ms_p99",
+            "write_p99_vs_alone",
+            "reads",
+            "read_ms_p50",
+            "read_ms_p99",
+            "huge_ms",
+        ]
+        print(table(columns, [[r.get(c, "") for c in columns] for r in result["rows"]]))
+    else:
+        result = _profile(args.quick, args.seed)
+        _print_ingest(result)
+    result["quick"] = args.quick
+    result["elapsed_s"] = time.perf_counter() - start
+    path = write_result(part, result)
+    print(f"-> {path} ({result['elapsed_s']:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

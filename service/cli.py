@@ -1,6 +1,7 @@
 """``wiredesk`` command line.
 
-``serve`` runs the API; ``eval`` runs the quality harness; ``build-model`` exports
+``serve`` runs the API; ``ingest`` loads files, folders or stdin (:mod:`service.ingest_file`);
+``eval`` runs the quality harness; ``build-model`` exports
 all-MiniLM-L6-v2 to ONNX (fp32 and int8) into the model cache, offline, so the first start
 does not have to (``make install`` runs it).
 """
@@ -38,18 +39,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ingest = sub.add_parser(
         "ingest",
-        help="post JSON Lines files of articles to a running service (POST /articles/batch)",
+        help="load articles from JSONL files, folders of .html/.txt, or stdin (-)",
+        description=_ingest_doc(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ingest.add_argument("files", nargs="+", type=Path, help="JSONL files, one article a line")
     ingest.add_argument(
+        "paths", nargs="+", help="JSONL file (one article a line), folder of .html/.htm/.txt, or -"
+    )
+    ingest.add_argument(
+        "--url",
         "--api",
+        dest="url",
         default=None,
-        help="service base URL (default http://WIREDESK_HOST:WIREDESK_PORT)",
+        help="a running service's base URL; without it the articles are ingested in-process "
+        "(the service built from WIREDESK_* settings)",
     )
     ingest.add_argument(
-        "--api-key", default=os.environ.get("WIREDESK_API_KEY"), help="bearer key for writes"
+        "--api-key",
+        default=os.environ.get("WIREDESK_API_KEY"),
+        help="bearer key for writes (default WIREDESK_API_KEY)",
     )
-    ingest.add_argument("--batch-size", type=int, default=50, help="articles per request")
+    ingest.add_argument("--outlet", default=None, help="outlet of folder files without a sidecar's")
+    ingest.add_argument("--batch-size", type=int, default=50, help="articles per batch")
+    ingest.add_argument(
+        "--fresh", action="store_true", help="ignore what earlier runs finished; send everything"
+    )
     from service import feeds_cli
     from service.evaluation import cli as eval_cli
 
@@ -65,34 +79,78 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args.host, args.port)
     if args.command == "ingest":
-        return _ingest(args.files, args.api, args.api_key, args.batch_size)
+        return _ingest(args)
     parser.error(f"unknown command {args.command!r}")
     return 2
 
 
-def _ingest(files: list[Path], api: str | None, key: str | None, batch_size: int) -> int:
-    """Exit 0 when every line was accepted, 1 when some were refused, 2 when the run failed."""
+def _ingest_doc() -> str:
+    from service import ingest_file
+
+    return ingest_file.__doc__ or ""
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    """Run ``wiredesk ingest``; print the summary (also of a run cut short).
+
+    Exit 0 when every item was accepted, 1 when some were refused, 2 when the run failed (the
+    service unreachable, a whole batch refused), 130 when interrupted; what the service
+    answered before a failure or an interrupt is recorded, and a rerun resumes after it.
+    """
     import httpx
 
-    from service.ingest_file import ingest_files
-    from service.settings import Settings
+    from service.domain.errors import WiredeskError
+    from service.ingest_file import IngestReport, run_http, run_in_process
+    from service.settings import Settings, SettingsError
 
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [p for p in args.paths if p != "-" and not Path(p).exists()]
     if missing:
-        print(f"wiredesk ingest: no such file: {', '.join(missing)}", file=sys.stderr)
+        print(f"wiredesk ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    if api is None:
-        settings = Settings.from_env()
-        api = f"http://{settings.host}:{settings.port}"
+    if args.batch_size < 1:
+        print("wiredesk ingest: --batch-size must be >= 1", file=sys.stderr)
+        return 2
     try:
-        report = ingest_files(files, api, api_key=key, batch_size=batch_size)
-    except (RuntimeError, httpx.HTTPError) as exc:
-        print(f"wiredesk ingest: {exc}", file=sys.stderr)
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"wiredesk ingest: configuration error: {exc}", file=sys.stderr)
         return 2
-    counts = ", ".join(f"{n} {status}" for status, n in sorted(report.statuses.items()))
-    print(f"{report.accepted} accepted ({counts or 'none'}), {len(report.rejected)} refused")
+    report = IngestReport()
+    code = 0
+    try:
+        if args.url is not None:
+            run_http(
+                args.paths,
+                args.url.rstrip("/"),
+                api_key=args.api_key,
+                outlet=args.outlet,
+                state_dir=settings.data_dir / "ingest-state",
+                fresh=args.fresh,
+                batch_size=args.batch_size,
+                report=report,
+            )
+        else:
+            run_in_process(
+                args.paths,
+                outlet=args.outlet,
+                fresh=args.fresh,
+                batch_size=args.batch_size,
+                report=report,
+            )
+    except (RuntimeError, httpx.HTTPError, WiredeskError, OSError) as exc:
+        print(f"wiredesk ingest: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("wiredesk ingest: interrupted", file=sys.stderr)
+        code = 130
+    print(report.summary())
+    for note in report.notes:
+        print(f"  note: {note}")
     for where, message in report.rejected:
         print(f"  {where}: {message}", file=sys.stderr)
+    if code:
+        print("what the service answered is recorded: run again to resume", file=sys.stderr)
+        return code
     return 1 if report.rejected else 0
 
 

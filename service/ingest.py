@@ -27,6 +27,13 @@ from service.pipeline.constraints import article_entities, entity_conflict
 from service.pipeline.dedup import DedupConfig, Neighbour, NewText, assign_clusters
 from service.pipeline.fingerprint import fingerprint
 from service.pipeline.group import ArticleEvidence, GroupConfig, StoryCandidate, assign_story
+from service.pipeline.language import (
+    LanguageConfig,
+    LanguageGuess,
+    article_language,
+    compatible,
+    embedder_understands,
+)
 from service.pipeline.lexical import signature
 from service.pipeline.normalise import normalise_line, normalise_text
 from service.pipeline.recurrence import RecurrenceIndex
@@ -43,12 +50,19 @@ class PreparedArticle:
         paragraphs: kept paragraphs in order.
         fingerprints: ``fingerprints[i]`` belongs to ``paragraphs[i]``.
         content_hash: digest of every submitted field (an identical re-post has the same one).
+        language: its language (the client's, or detected on title and body).
+        semantic: whether the embedder understands that language
+            (:func:`service.pipeline.language.embedder_understands`); when not, its cosines
+            are no evidence: near-duplicates need the lexical check, and only shared
+            paragraphs link it to a story (the regrouping pass adds TF-IDF).
     """
 
     source: ArticleInput
     paragraphs: tuple[SplitParagraph, ...]
     fingerprints: tuple[str, ...]
     content_hash: str
+    language: LanguageGuess
+    semantic: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,7 @@ class Outcome:
         reason: how the story was chosen (see :class:`service.pipeline.group.GroupDecision`).
         canonical_url: the URL the article is stored under (:mod:`service.pipeline.urls`); for
             an ``unchanged`` re-post under another URL, the stored article's.
+        language: the stored article's language (``None``: stored before languages were kept).
     """
 
     article_id: str
@@ -77,6 +92,7 @@ class Outcome:
     merged_story_ids: tuple[str, ...] = ()
     reason: str = "unchanged"
     canonical_url: str = ""
+    language: str | None = None
 
 
 def normalised_input(source: ArticleInput) -> ArticleInput:
@@ -107,17 +123,26 @@ def normalised_input(source: ArticleInput) -> ArticleInput:
     )
 
 
-def prepare(source: ArticleInput, config: SplitConfig) -> PreparedArticle:
-    """Normalise, split and fingerprint an article.
+def prepare(
+    source: ArticleInput, config: SplitConfig, languages: LanguageConfig | None = None
+) -> PreparedArticle:
+    """Normalise, split, fingerprint an article and find its language.
 
     The content hash is taken over the normalised fields, so a re-post that differs only in
     whitespace, a trailing newline, entity escaping or invisible characters is ``unchanged``.
+    A client's language tag is part of it (a detected language is a function of the text).
 
     Raises:
-        InvalidInputError: the outlet is blank once normalised, or the text has no news
-            paragraph left once page furniture (footers, teasers, credits, bylines) is removed.
+        InvalidInputError: the outlet is blank once normalised, the text has no news
+            paragraph left once page furniture (footers, teasers, credits, bylines) is
+            removed, or the client's language tag is not one.
     """
     source = normalised_input(source)
+    languages = languages or LanguageConfig()
+    try:
+        language = article_language(source.title, source.text, source.language, languages)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), field="language") from exc
     paragraphs = split_article(source.text, config)
     if not paragraphs:
         raise InvalidInputError(
@@ -125,7 +150,7 @@ def prepare(source: ArticleInput, config: SplitConfig) -> PreparedArticle:
             "teasers, newsletter or social prompts, credits, bylines, captions)",
             field="text",
         )
-    fields = (
+    fields: tuple[object, ...] = (
         source.url,
         source.outlet,
         source.title,
@@ -133,12 +158,16 @@ def prepare(source: ArticleInput, config: SplitConfig) -> PreparedArticle:
         source.published_at,
         source.story_key,
     )
+    if source.language is not None:  # appended only when sent: stored hashes stay valid
+        fields += (language.language,)
     digest = hashlib.blake2b(msgspec.json.encode(fields), digest_size=16).hexdigest()
     return PreparedArticle(
         source=source,
         paragraphs=paragraphs,
         fingerprints=tuple(fingerprint(p.text) for p in paragraphs),
         content_hash=digest,
+        language=language,
+        semantic=embedder_understands(language.language, languages),
     )
 
 
@@ -198,7 +227,9 @@ def plan(
     )
     boilerplate = learned_boilerplate(prepared, text_ids, cluster_by_text, recurrence)
     doc_unit = _doc_vector(prepared, text_ids, new_vectors, known_vectors, boilerplate)
-    if existing is not None:  # an update keeps its story (see the README)
+    if existing is not None and _keeps_story(world, existing, prepared.language.language):
+        # An update keeps its story (see the README), unless its language changed so that
+        # the story would mix languages: then it is placed afresh.
         story_id: str | None = world.current_story_id(existing.story_id)
         merged: tuple[str, ...] = ()
         reason = "update"
@@ -234,6 +265,7 @@ def plan(
         ),
         story_id=story_id,
         doc_vector=doc_unit.astype(np.float32).tobytes(),
+        language=prepared.language.language,
     )
     changes = ChangeSet(
         articles=(article,),
@@ -251,6 +283,17 @@ def plan(
     return changes, _outcome(
         world, article, status, len(new_texts), merged, reason, cluster_by_text
     )
+
+
+def _keeps_story(world: World, existing: Article, language: str) -> bool:
+    """Whether an update in ``language`` may stay in its story (its other members allow it)."""
+    story_id = world.current_story_id(existing.story_id)
+    others = frozenset(
+        a.language
+        for a in world.story_articles(story_id)
+        if a.article_id != existing.article_id and a.language is not None
+    )
+    return existing.story_key is not None or compatible(others, language)
 
 
 def content_key(
@@ -297,16 +340,26 @@ def _place_texts(
             counters["text"] += 1
             text_ids[fp] = counters["text"]
             new_texts.append(
-                NewText(counters["text"], new_vectors[fp], count_words(p.text), signature(p.text))
+                NewText(
+                    counters["text"],
+                    new_vectors[fp],
+                    count_words(p.text),
+                    signature(p.text),
+                    lexical_only=not prepared.semantic,
+                )
             )
     fingerprint_of = {tid: fp for fp, tid in text_ids.items()}
     # A hit whose text the world does not hold cannot have its facts checked: it is skipped,
-    # so no paragraph joins a cluster on its cosine alone.
+    # so no paragraph joins a cluster on its cosine alone. A hit in another language is
+    # skipped too: clusters hold one language (the English embedder puts unrelated
+    # non-English texts close together).
+    language = prepared.language.language
     near = {
         t.text_id: [
             hit
             for n in neighbours.get(fingerprint_of[t.text_id], ())
-            if (hit := _with_signature(world, n)).signature is not None
+            if world.text_language.get(n.text_id, language) == language
+            and (hit := _with_signature(world, n)).signature is not None
         ]
         for t in new_texts
     }
@@ -431,6 +484,7 @@ def _choose_story(
     boilerplate_texts: Collection[int] = (),
 ) -> tuple[str | None, tuple[str, ...], str]:
     source = prepared.source
+    language = prepared.language.language
     keyed = world.story_keys.get(source.story_key) if source.story_key is not None else None
     evidence = ArticleEvidence(
         time=source.published_at if source.published_at is not None else now,
@@ -449,6 +503,8 @@ def _choose_story(
                 continue  # learned boilerplate (a footer, a teaser) is no evidence of a story
             for other in world.cluster_articles.get(cluster, {}):
                 carrier = world.articles[other]
+                if not compatible(frozenset({carrier.language or language}), language):
+                    continue  # an exact copy in another language links no story
                 if carrier.outlet == source.outlet:
                     # An outlet repeats its own house lines (a sign-off, a disclaimer) in
                     # every story it runs: a paragraph shared only with the same outlet is no
@@ -458,9 +514,16 @@ def _choose_story(
                     continue
                 sid = world.current_story_id(carrier.story_id)
                 shared.setdefault(sid, set()).add(cluster)
-        similar = world.similar_stories(doc_unit, config.join_similarity)
+        # The embedder's similarity is evidence only in a language it understands.
+        similar = (
+            world.similar_stories(doc_unit, config.join_similarity) if prepared.semantic else {}
+        )
     else:
         similar = {}
+    # Stories never mix languages (while the embedder is English-only).
+    for sid in [s for s in set(shared) | set(similar) if not world.story_allows(s, language)]:
+        shared.pop(sid, None)
+        similar.pop(sid, None)
     entities = article_entities(
         source.title,
         (
@@ -521,4 +584,5 @@ def _outcome(
         merged_story_ids=merged,
         reason=reason,
         canonical_url=article.url,
+        language=article.language,
     )

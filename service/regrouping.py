@@ -215,6 +215,7 @@ def _pass_items(
                     time=article.time,
                     lone=lone,
                     vector=world.doc_vector(article),
+                    language=article.language,
                 )
             )
     return items

@@ -18,6 +18,7 @@ from service.domain.webhooks import WebhookConfig
 from service.pipeline.dedup import DedupConfig
 from service.pipeline.feeds import PollerConfig
 from service.pipeline.group import GroupConfig
+from service.pipeline.language import LanguageConfig
 from service.pipeline.recurrence import RecurrenceConfig
 from service.pipeline.regroup import RegroupConfig
 from service.pipeline.split import SplitConfig
@@ -175,6 +176,7 @@ class Settings:
     fetch_allow_private: bool = False
     feeds_poll: bool = True
     feeds: PollerConfig = field(default_factory=PollerConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
     log_level: str = "INFO"
     events: EventsConfig = field(default_factory=EventsConfig)
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)

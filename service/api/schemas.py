@@ -14,6 +14,7 @@ from service.domain.models import Article, ArticleInput
 from service.domain.world import ClusterView, StoryView
 from service.ingest import Outcome
 from service.pipeline.extract import ExtractedPage
+from service.pipeline.language import client_language
 from service.usecases import BriefView, HistoryPage, StoryDetail
 
 Url = Annotated[
@@ -58,6 +59,19 @@ class ArticleIn(msgspec.Struct, forbid_unknown_fields=True):
     title: Title | None = None
     published_at: datetime | None = None
     story_key: Key | None = None
+    language: (
+        Annotated[
+            str,
+            Meta(
+                min_length=2,
+                max_length=35,
+                description="Language tag (BCP 47, e.g. 'fr', 'pt-BR'; 'und' undetermined); "
+                "omit it to have the language detected (py3langid). Stories never mix "
+                "languages",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -90,6 +104,7 @@ class ArticleAccepted(msgspec.Struct):
     story_reason: str
     canonical_url: str
     extracted: ExtractedOut | None = None
+    language: str | None = None
 
 
 class ItemError(msgspec.Struct):
@@ -139,6 +154,7 @@ class ArticleOut(msgspec.Struct):
     story_id: str
     story_key: str | None
     paragraphs: list[ParagraphOut]
+    language: str | None = None
 
 
 class ArticleBrief(msgspec.Struct):
@@ -149,6 +165,7 @@ class ArticleBrief(msgspec.Struct):
     title: str | None
     url: str
     published_at: str | None
+    language: str | None = None
 
 
 class ClusterParagraphOut(msgspec.Struct):
@@ -185,6 +202,7 @@ class StoryOut(msgspec.Struct):
     updated_at: str
     version: int
     story_key: str | None
+    languages: list[str] = msgspec.field(default_factory=list)
 
 
 class StoryPageOut(msgspec.Struct):
@@ -356,7 +374,19 @@ def to_input(
     if title is None and page is not None:
         title = page.title
     key = item.story_key.strip() if item.story_key and item.story_key.strip() else None
-    return ArticleInput(item.url.strip(), item.outlet.strip(), title, text, published, key)
+    return ArticleInput(
+        item.url.strip(), item.outlet.strip(), title, text, published, key, _language(item)
+    )
+
+
+def _language(item: ArticleIn) -> str | None:
+    """The client's language tag as stored (its primary subtag), or ``None`` to detect."""
+    if item.language is None:
+        return None
+    try:
+        return client_language(item.language)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc), field="language") from exc
 
 
 def extracted_out(page: ExtractedPage | None) -> ExtractedOut | None:
@@ -386,6 +416,7 @@ def accepted(outcome: Outcome, page: ExtractedPage | None = None) -> ArticleAcce
         story_reason=outcome.reason,
         canonical_url=outcome.canonical_url,
         extracted=extracted_out(page),
+        language=outcome.language,
     )
 
 
@@ -405,6 +436,7 @@ def article_out(article: Article, story_id: str, clusters: tuple[str, ...]) -> A
             ParagraphOut(p.position, p.text, list(p.sentences), c)
             for p, c in zip(article.paragraphs, clusters, strict=True)
         ],
+        language=article.language,
     )
 
 
@@ -421,6 +453,7 @@ def story_out(view: StoryView) -> StoryOut:
         updated_at=_iso(view.updated_at),
         version=view.version,
         story_key=view.story_key,
+        languages=list(view.languages),
     )
 
 
@@ -446,7 +479,7 @@ def story_detail_out(detail: StoryDetail) -> StoryDetailOut:
         requested_id=detail.requested_id,
         merged=detail.requested_id != detail.story.story_id,
         articles=[
-            ArticleBrief(a.article_id, a.outlet, a.title, a.url, iso(a.published_at))
+            ArticleBrief(a.article_id, a.outlet, a.title, a.url, iso(a.published_at), a.language)
             for a in detail.articles
         ],
         clusters=[cluster_out(c) for c in detail.clusters],

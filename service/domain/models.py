@@ -23,6 +23,8 @@ class ArticleInput:
         text: body; paragraphs are separated by newlines.
         published_at: publication time, if known.
         story_key: optional client grouping key: articles with one key always share a story.
+        language: the client's language tag (a BCP 47 tag; ``None``: detected, see
+            :mod:`service.pipeline.language`).
     """
 
     url: str
@@ -31,6 +33,7 @@ class ArticleInput:
     text: str
     published_at: float | None = None
     story_key: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ class Article:
         paragraphs: kept paragraphs in reading order.
         story_id: the story it was assigned to; follow redirects for the current one.
         doc_vector: unit-normalised float32 bytes: the mean of its paragraph vectors.
+        language: ISO 639-1 code (``und``: undetermined; see :mod:`service.pipeline.language`);
+            ``None`` on records stored before languages were kept.
     """
 
     article_id: str
@@ -83,6 +88,7 @@ class Article:
     paragraphs: tuple[Paragraph, ...]
     story_id: str
     doc_vector: bytes
+    language: str | None = None
 
     @property
     def time(self) -> float:

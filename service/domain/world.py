@@ -67,6 +67,7 @@ class StoryView:
     updated_at: float
     version: int
     story_key: str | None
+    languages: tuple[str, ...] = ()
 
 
 class World:
@@ -82,6 +83,8 @@ class World:
         self.by_fingerprint: dict[str, int] = {}
         # One paragraph text per text id (for the lexical near-duplicate check).
         self.text_content: dict[int, str] = {}
+        # Text id -> the language of its first carrier that has one (clusters hold one).
+        self.text_language: dict[int, str] = {}
         self.stories: dict[str, Story] = {}
         self.redirects: dict[str, str] = {}
         self.story_keys: dict[str, str] = {}
@@ -171,6 +174,8 @@ class World:
         ) + self.doc_vector(article)
         for paragraph in article.paragraphs:
             self.text_content.setdefault(paragraph.text_id, paragraph.text)
+            if article.language is not None:
+                self.text_language.setdefault(paragraph.text_id, article.language)
             cluster = self.texts[paragraph.text_id].cluster_id
             seen = self.cluster_articles[cluster]
             seen[article.article_id] = seen.get(article.article_id, 0) + 1
@@ -245,6 +250,15 @@ class World:
         ids = self.members.get(self.current_story_id(story_id), set())
         return sorted((self.articles[i] for i in ids), key=lambda a: (a.time, a.seq))
 
+    def story_languages(self, story_id: str) -> frozenset[str]:
+        """The languages of a story's members (records without one are left out)."""
+        members = self.members.get(self.current_story_id(story_id), ())
+        return frozenset(lang for a in members if (lang := self.articles[a].language) is not None)
+
+    def story_allows(self, story_id: str, language: str | None) -> bool:
+        """Whether an article in ``language`` may join the story (one language a story)."""
+        return language is None or self.story_languages(story_id) <= {language}
+
     def story_span(self, story_id: str) -> tuple[float, float]:
         """Earliest and latest member time (both 0 for an empty story)."""
         times = [self.articles[i].time for i in self.members.get(story_id, ())]
@@ -284,6 +298,7 @@ class World:
             updated_at=story.updated_at,
             version=story.version,
             story_key=story.story_key,
+            languages=tuple(sorted({a.language for a in articles if a.language is not None})),
         )
 
     def live_stories(self) -> Iterator[Story]:

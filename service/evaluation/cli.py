@@ -11,6 +11,7 @@ Examples::
     wiredesk eval dedup --dataset mrpc --mrpc-split train   # tune the rule on MRPC train
     wiredesk eval all --json docs/eval.json
     wiredesk eval stream                              # live-stream replay: ids, churn, stability
+    wiredesk eval language                            # language ID: MultiLing 2011, short lines
     wiredesk eval stream --embedder hash --dataset giveme5w1h   # a quick run
     wiredesk eval briefs --jsonl my_labelled.jsonl    # your own data (docs/EVAL_DATA_FORMAT.md)
 """
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from service import progress
 from service.evaluation import datasets as ds
 from service.evaluation import stream as st
 from service.evaluation.runner import (
@@ -75,7 +77,7 @@ def add_parser(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("what", choices=["briefs", "stories", "dedup", "stream", "all"])
+    p.add_argument("what", choices=["briefs", "stories", "dedup", "stream", "language", "all"])
     p.add_argument(
         "--data",
         type=Path,
@@ -132,6 +134,10 @@ def main(args: argparse.Namespace) -> int:
     """Run the requested evaluations with the settings from the environment."""
     from service.bootstrap import build_embedder
 
+    if args.what == "language":  # no embedder needed
+        from service.evaluation import language
+
+        return language.run(args.data, args.json)
     settings = Settings.from_env()
     if args.embedder is not None:
         settings = dataclasses.replace(settings, embedder=args.embedder)
@@ -139,19 +145,21 @@ def main(args: argparse.Namespace) -> int:
     reports: list[Any] = []
     wanted = set(args.dataset or [])
     started = time.perf_counter()
-    if args.jsonl is not None:
-        reports += _jsonl(args, settings, embedder)
-    else:
-        if args.what in ("briefs", "all"):
-            reports += _briefs(args, settings, embedder, wanted)
-        if args.what in ("stories", "all") and args.leave_one_out:
-            reports += _leave_one_out(args, settings, embedder, wanted)
-        elif args.what in ("stories", "all"):
-            reports += _stories(args, settings, embedder, wanted)
-        if args.what in ("dedup", "all"):
-            reports += _dedup(args, settings, embedder, wanted)
-        if args.what in ("stream", "all"):
-            reports += _stream(args, settings, embedder, wanted)
+    # A spinner with the current data set and the elapsed time (stderr, terminals only).
+    with progress.activity(f"eval {args.what}"):
+        if args.jsonl is not None:
+            reports += _jsonl(args, settings, embedder)
+        else:
+            if args.what in ("briefs", "all"):
+                reports += _briefs(args, settings, embedder, wanted)
+            if args.what in ("stories", "all") and args.leave_one_out:
+                reports += _leave_one_out(args, settings, embedder, wanted)
+            elif args.what in ("stories", "all"):
+                reports += _stories(args, settings, embedder, wanted)
+            if args.what in ("dedup", "all"):
+                reports += _dedup(args, settings, embedder, wanted)
+            if args.what in ("stream", "all"):
+                reports += _stream(args, settings, embedder, wanted)
     for report in reports:
         print(render_rows(report) if isinstance(report, list) else render(report))
         print()
@@ -176,6 +184,7 @@ def _briefs(
     for name, words in BRIEF_WORDS.items():
         if wanted and name not in wanted:
             continue
+        progress.step(f"briefs {name}")
         clusters = (
             ds.load_duc2003(args.data) if name == "duc2003" else ds.load_multiling2011(args.data)
         )
@@ -197,6 +206,7 @@ def _briefs(
         )
         out.append(run(evaluate_trust(name, [c.articles for c in chosen], settings, embedder)))
     if not wanted or "giveme5w1h" in wanted:
+        progress.step("brief trust giveme5w1h")
         events: dict[str, list[ds.EvalArticle]] = {}
         for article in ds.load_story_set("giveme5w1h", args.data):
             events.setdefault(article.cluster_id, []).append(article)
@@ -214,6 +224,7 @@ def _stories(
 
     def inputs(name: str) -> Any:
         if name not in cache:
+            progress.step(f"stories {name} (oracle inputs)")
             _, cache[name] = run(
                 wiredesk_stories(
                     ds.load_story_set(cast(ds.StorySetName, name), args.data),
@@ -233,6 +244,7 @@ def _stories(
     for name in names:
         source = TRANSFER_FROM[name]
         transfer = oracle(source)
+        progress.step(f"stories {name}")
         report, cache[name] = run(
             evaluate_stories(
                 name,
@@ -251,18 +263,19 @@ def _leave_one_out(
     args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
 ) -> list[Any]:
     """Leave-one-set-out figures (:mod:`service.evaluation.transfer`) as one report."""
-    sweeps = [
-        run(
-            sweep_set(
-                name,
-                ds.load_story_set(cast(ds.StorySetName, name), args.data),
-                settings,
-                embedder,
+    sweeps = []
+    for name in (n for n in TRANSFER_FROM if not wanted or n in wanted):
+        progress.step(f"sweep {name}")
+        sweeps.append(
+            run(
+                sweep_set(
+                    name,
+                    ds.load_story_set(cast(ds.StorySetName, name), args.data),
+                    settings,
+                    embedder,
+                )
             )
         )
-        for name in TRANSFER_FROM
-        if not wanted or name in wanted
-    ]
     return [leave_one_out(sweeps, settings.regroup)]
 
 
@@ -271,6 +284,7 @@ def _dedup(
 ) -> list[DedupReport]:
     out = []
     if not wanted or "mrpc" in wanted:
+        progress.step(f"dedup mrpc {args.mrpc_split}")
         out.append(
             evaluate_dedup(
                 f"mrpc ({args.mrpc_split})",
@@ -280,6 +294,7 @@ def _dedup(
             )
         )
     if not wanted or "stsb" in wanted:
+        progress.step("dedup stsb")
         out.append(
             evaluate_dedup(
                 "stsb news (test, gold >= 4)",
@@ -299,19 +314,21 @@ def _stream(
     args: argparse.Namespace, settings: Settings, embedder: Any, wanted: set[str]
 ) -> list[st.StreamReport]:
     config = st.StreamConfig(regroup_every=args.regroup_every, probes=args.probes)
-    return [
-        run(
-            st.run_stream(
-                name,
-                ds.load_story_set(cast(ds.StorySetName, name), args.data),
-                settings,
-                embedder,
-                config,
+    out = []
+    for name in (n for n in STREAM_SETS if not wanted or n in wanted):
+        progress.step(f"stream {name}")
+        out.append(
+            run(
+                st.run_stream(
+                    name,
+                    ds.load_story_set(cast(ds.StorySetName, name), args.data),
+                    settings,
+                    embedder,
+                    config,
+                )
             )
         )
-        for name in STREAM_SETS
-        if not wanted or name in wanted
-    ]
+    return out
 
 
 def _jsonl(args: argparse.Namespace, settings: Settings, embedder: Any) -> list[Any]:

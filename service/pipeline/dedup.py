@@ -84,12 +84,16 @@ class NewText:
         vector: unit-normalised float32 vector, shape ``(dim,)``.
         word_count: words in the text.
         signature: its lexical signature; ``None`` leaves only the cosine rule.
+        lexical_only: its vector is no evidence by itself (a language the embedder was not
+            trained on, :mod:`service.pipeline.language`): it is a near-duplicate only through
+            the lexical check (same numbers, content-word Jaccard), never on cosine alone.
     """
 
     text_id: int
     vector: NDArray[np.float32]
     word_count: int
     signature: Signature | None = None
+    lexical_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +106,11 @@ class Neighbour:
 
 
 def is_near_duplicate(
-    score: float, a: Signature | None, b: Signature | None, config: DedupConfig
+    score: float,
+    a: Signature | None,
+    b: Signature | None,
+    config: DedupConfig,
+    lexical_only: bool = False,
 ) -> bool:
     """The near-duplicate decision for two texts (see the module docstring).
 
@@ -112,10 +120,11 @@ def is_near_duplicate(
             the service always passes both; ``None`` is for callers that hold vectors only).
         b: the other's.
         config: thresholds.
+        lexical_only: the cosine alone decides nothing (see :attr:`NewText.lexical_only`).
     """
     if a is not None and b is not None and facts_differ(a.facts, b.facts):
         return False  # different facts are never one cluster, however close the vectors
-    if score >= config.threshold:
+    if score >= config.threshold and not lexical_only:
         return True
     if score < config.lexical_threshold or a is None or b is None:
         return False
@@ -190,14 +199,20 @@ def assign_clusters(
                 (n.score, n.text_id, cluster_of[n.text_id])
                 for n in neighbours.get(text.text_id, ())
                 if n.text_id in cluster_of
-                and is_near_duplicate(n.score, text.signature, n.signature, config)
+                and is_near_duplicate(
+                    n.score, text.signature, n.signature, config, text.lexical_only
+                )
             ]
             candidates += [
                 (float(within[row, col]), ordered[col].text_id, placed[ordered[col].text_id])
                 for col in range(row)
                 if ordered[col].word_count >= config.min_words
                 and is_near_duplicate(
-                    float(within[row, col]), text.signature, ordered[col].signature, config
+                    float(within[row, col]),
+                    text.signature,
+                    ordered[col].signature,
+                    config,
+                    text.lexical_only or ordered[col].lexical_only,
                 )
             ]
             for score, other, cluster in candidates:

@@ -103,7 +103,7 @@ class Ingest:
             return _Pending(None, refused)
         settings = self.desk.settings
         try:
-            prepared = prepare(article, settings.split)
+            prepared = prepare(article, settings.split, settings.language)
         except InvalidInputError as exc:
             return _Pending(None, exc)
         limit = settings.max_paragraphs

@@ -63,8 +63,10 @@ def test_post_article_created_fields(client: Client) -> None:
     assert set(body) == {
         "article_id", "story_id", "status", "paragraphs", "near_duplicate_paragraphs",
         "embedded_paragraphs", "merged_story_ids", "story_reason", "canonical_url", "extracted",
+        "language",
     }  # fmt: skip
     assert body["extracted"] is None  # text was posted, not a page
+    assert body["language"] == "en"  # detected (service/pipeline/language.py)
     assert body["status"] == "created"
     assert body["article_id"].startswith("a")
     assert body["story_id"].startswith("s")

@@ -186,14 +186,29 @@ def test_ingest_a_jsonl_file(tmp_path: Path) -> None:
         "--batch-size",
         "2",
     ]
+    # Resume state goes to the client's data folder (service/ingest_file.py).
+    client_env = os.environ | {"WIREDESK_DATA_DIR": str(tmp_path / "client")}
+
+    def ingest(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, *extra],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=client_env,
+        )
+
     try:
-        first = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        first = ingest()
         assert first.returncode == 1, first.stderr
         assert "3 accepted (3 created), 2 refused" in first.stdout
         assert "articles.jsonl:2: not JSON" in first.stderr
         assert "articles.jsonl:5:" in first.stderr
         assert "either text or html" in first.stderr
-        again = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        resumed = ingest()
+        assert "0 accepted (none), 0 refused, 5 skipped" in resumed.stdout
+        again = ingest("--fresh")
         assert "3 accepted (3 unchanged), 2 refused" in again.stdout
         stories = httpx.get(f"http://127.0.0.1:{port}/stories", timeout=10).json()["stories"]
         assert sum(s["article_count"] for s in stories) == 3
