@@ -145,9 +145,23 @@ async def running(
             await asyncio.to_thread(embedded.close)
 
 
+# How long a stop waits for each background task to finish after cancelling it. Each loop
+# stops at its next await; 5 s covers one Redis call at its 2 s timeouts with room to spare.
+STOP_TASK_S = 5.0
+
+
 async def _cancel(task: asyncio.Task[None]) -> None:
-    """Cancel a background task and wait until it has stopped."""
+    """Cancel a background task and wait until it has stopped (at most :data:`STOP_TASK_S`).
+
+    A task that swallowed its cancellation (a library catching ``CancelledError`` in a call
+    it was waiting in) is logged and left behind rather than holding up the stop forever:
+    everything it could write is committed atomically, so abandoning it loses nothing.
+    """
     task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=STOP_TASK_S)
+    if not done:
+        log.error("background task %s did not stop within %.0f s", task.get_name(), STOP_TASK_S)
+        return
     with contextlib.suppress(asyncio.CancelledError):
         await task
 

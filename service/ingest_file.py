@@ -43,6 +43,7 @@ Progress is shown with rich on standard error (a bar on a terminal, nothing on a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import os
@@ -530,7 +531,8 @@ def run_in_process(
     from service.bootstrap import running
     from service.settings import Settings
 
-    settings = Settings.from_env()
+    # A one-shot import polls no feeds (the service's poller runs under `serve` or `watch`).
+    settings = dataclasses.replace(Settings.from_env(), feeds_poll=False)
     report = report if report is not None else IngestReport()
     target = f"in-process:{settings.redis_url or settings.data_dir.resolve()}"
     state_dir = settings.data_dir / "ingest-state"

@@ -535,8 +535,12 @@ class Feeds:
             except Exception:
                 log.exception("feed poller: round failed")
             try:
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                # cancellation that arrives as its inner wait ends (CPython gh-86296), and the
+                # service's stop then waits for this task forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), self.config.tick_s)
+                    async with asyncio.timeout(self.config.tick_s):
+                        await self.wake.wait()
             except asyncio.CancelledError:
                 for task in list(running.values()):
                     task.cancel()
