@@ -51,7 +51,7 @@ def test_open_index_builds_the_configured_kind_and_drops_a_snapshot_of_another(
 
 async def test_the_service_answers_the_same_over_a_sharded_index() -> None:
     """Ingest over many small shards gives the same stories and clusters as exact search."""
-    outcomes = []
+    outcomes: list[list[object]] = []
     dim = HashingEmbedder().dim
     for index in (create_index("numpy", dim), create_index("sharded", dim, shard_capacity=4)):
         embedder = HashingEmbedder()
@@ -64,7 +64,7 @@ async def test_the_service_answers_the_same_over_a_sharded_index() -> None:
             clock=Clock(),
         )
         await wd.start()
-        got = []
+        got: list[object] = []
         for i, (outlet, paragraphs) in enumerate(REWRITES.items()):
             outcome = await wd.submit(article(outlet, paragraphs, n=i, published_at=T0 + i))
             got.append((outcome.story_id, outcome.near_duplicate_paragraphs, outcome.embedded))
