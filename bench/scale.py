@@ -9,9 +9,9 @@ no text is written anywhere) into an unbounded stream of articles over simulated
 * a story is an **incarnation** of one real article (its seed): every capitalised word after
   the first word of a paragraph (names, places, organisations; not the weekdays, months and
   common sentence openers of ``_KEEP``) is replaced by an invented name and every number by
-  another of the same length, both from tables drawn per incarnation. Reusing 610 seeds for tens of thousands of stories therefore gives stories
-  with distinct entities, numbers and exact texts (distinct fingerprints and vectors), over
-  the same kind of news prose;
+  another of the same length, both from tables drawn per incarnation. Reusing 610 seeds
+  for tens of thousands of stories therefore gives stories with distinct entities, numbers
+  and exact texts (distinct fingerprints and vectors), over the same kind of news prose;
 * **stories grow and go quiet**: an article that does not start a story follows up an active
   one, picked with weight ``exp(-age / mean_life)`` (mean life 2 simulated days); stories
   older than 7 mean lives leave the active set (quiet), so the live window is a few weeks
@@ -81,11 +81,87 @@ _CAPITALISED = re.compile(r"(?<!^)\b([A-Z][a-z]{2,})\b")
 _NUMBER = re.compile(r"\b\d+\b")
 # Capitalised words that are not names: kept, so rewritten prose still reads as prose.
 _KEEP = frozenset(
-    "The This That These Those There Then They Their Them He She His Her Its It In On At "
-    "For From With But And Or If When While After Before As By Of To An We Our You Your "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
-    "May June July August September October November December Jan Feb Mar Apr Jun Jul Aug "
-    "Sep Sept Oct Nov Dec Mr Mrs Ms Dr President Minister Government Police".split()
+    (
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "There",
+        "Then",
+        "They",
+        "Their",
+        "Them",
+        "He",
+        "She",
+        "His",
+        "Her",
+        "Its",
+        "It",
+        "In",
+        "On",
+        "At",
+        "For",
+        "From",
+        "With",
+        "But",
+        "And",
+        "Or",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "As",
+        "By",
+        "Of",
+        "To",
+        "An",
+        "We",
+        "Our",
+        "You",
+        "Your",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "President",
+        "Minister",
+        "Government",
+        "Police",
+        "",
+    )
 )
 _EXTRA_OUTLETS = tuple(f"Outlet {i:02d}" for i in range(48 - len(OUTLETS)))
 _ALL_OUTLETS = (*OUTLETS, *_EXTRA_OUTLETS)
