@@ -54,12 +54,21 @@ from typing import Any
 
 import httpx
 
-from bench.common import busy_processes, cpu_seconds, percentile, rss_bytes, serve
+from bench.common import (
+    busy_processes,
+    cpu_seconds,
+    percentile,
+    rss_bytes,
+    serve,
+    write_result,
+)
+from bench.ingest import _stage_seconds
 from bench.workload import OUTLETS, BenchArticle, WireConfig, _reword, load_distinct, wire_versions
 
 COLUMNS = [
     "articles",
-    "stories",
+    "generated stories",
+    "service stories",
     "texts",
     "RSS MiB",
     "Redis MiB",
@@ -351,8 +360,12 @@ def run(
                 cpu_before = cpu_seconds(server.pid)
                 wall_before = time.perf_counter()
                 pending: list[BenchArticle] = []
+                stages_before: dict[str, float] = {}
                 generated = stream(total, seed)
+                generated_stories = 0
                 for article in generated:
+                    story_number = int(article.doc_id[1:].split("-")[0])
+                    generated_stories = max(generated_stories, story_number + 1)
                     pending.append(article)
                     if len(pending) < batch and sent + len(pending) < total:
                         continue
@@ -375,8 +388,12 @@ def run(
                     cpu = cpu_seconds(server.pid) - cpu_before
                     done = sent - (rows[-1]["articles"] if rows else 0)
                     health = http.get("/health").json()
+                    stages = _stage_seconds(http.get("/metrics").text)
+                    spent = {k: v - stages_before.get(k, 0.0) for k, v in stages.items()}
+                    stages_before = stages
                     row: dict[str, Any] = {
                         "articles": sent,
+                        "generated_stories": generated_stories,
                         "stories": health.get("stories"),
                         "texts": health.get("texts"),
                         "rss_mib": rss_bytes(server.pid)[0] / 2**20,
@@ -384,6 +401,10 @@ def run(
                         "ingest_articles_per_s": done / wall,
                         "cpu_ms_per_article": 1000 * cpu / done,
                         "load1": _load1(),
+                        # Seconds per article in each ingest stage since the last checkpoint.
+                        "stage_ms_per_article": {
+                            k: 1000 * v / done for k, v in sorted(spent.items()) if v > 0
+                        },
                     }
                     for name, path in (
                         ("stories", "/stories?limit=50"),
@@ -394,6 +415,8 @@ def run(
                         p50, p99 = _latencies(http, path, reads)
                         row[f"{name}_ms_p50"], row[f"{name}_ms_p99"] = p50, p99
                     rows.append(row)
+                    partial = {"articles": total, "batch": batch, "statuses": statuses}
+                    write_result("scale-partial", {**partial, "rows": rows})
                     print("  " + "  ".join(f"{k}={_short(v)}" for k, v in row.items()), flush=True)
                     cpu_before = cpu_seconds(server.pid)
                     wall_before = time.perf_counter()
@@ -418,6 +441,7 @@ def table_rows(result: dict[str, Any]) -> Sequence[Sequence[Any]]:
     return [
         [
             r["articles"],
+            r["generated_stories"],
             r["stories"],
             r["texts"],
             r["rss_mib"],
