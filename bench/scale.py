@@ -221,6 +221,7 @@ def stream(
     articles_per_day: int = 5_000,
     p_new: float = 1 / 6,
     mean_life_days: float = 2.0,
+    seeds: Sequence[BenchArticle] | None = None,
 ) -> Iterator[BenchArticle]:
     """``n`` generated articles in publication order (see the module docstring).
 
@@ -230,8 +231,10 @@ def stream(
         articles_per_day: simulated publication rate.
         p_new: probability that an article starts a new story.
         mean_life_days: a story's follow-up weight decays as ``exp(-age / mean_life)``.
+        seeds: the real articles stories are made from (default: every article of
+            :func:`bench.workload.load_distinct` with at least two paragraphs).
     """
-    seeds = [a for a in load_distinct() if len(a.paragraphs) >= 2]
+    seeds = [a for a in (seeds or load_distinct()) if len(a.paragraphs) >= 2]
     rng = random.Random(seed)
     step = 86_400 / articles_per_day
     life = mean_life_days * 86_400
