@@ -108,6 +108,8 @@ class World:
         self.paragraph_count = 0  # paragraphs over all articles
         self._touched_stories: set[str] = set()
         self._touched_clusters: set[str] = set()
+        # Article id -> (the record, its named entities): filled by service.ingest.
+        self.entity_cache: dict[str, tuple[Article, frozenset[str]]] = {}
 
     # ----------------------------------------------------------------- loading and changes
     @classmethod
