@@ -6,7 +6,10 @@ server's RSS), ``embedders`` (raw rate and cosine of torch, ONNX fp32 and ONNX i
 at 10k/100k/1M vectors), ``regroup`` (one story-regrouping pass at 500-4,000 articles),
 ``mixed`` (write throughput and latency alone, beside readers, and beside one huge article),
 ``dashboard`` (dashboard pages and story search latency at 10k articles, ``--dashboard-sizes``),
-``profile`` (the ingest path under pyinstrument). No part named:
+``profile`` (the ingest path under pyinstrument), ``shards`` (recall@10 and latency of
+candidate per-shard ANN indexes on real paragraph vectors), ``scale`` (a generated newsroom
+stream through the real service: memory, ingest cost and read latency vs articles). No part
+named:
 ``ingest brief index``. Results go to ``bench/results/<part>-<UTC stamp>.json``
 (and ``<part>-latest.json``); tables are printed. Run with ``HF_HUB_OFFLINE=1`` (``make bench``
 does). Every figure is a ratio or a side-by-side comparison measured within one run: the
@@ -25,7 +28,18 @@ from typing import Any
 from bench.common import RESULTS_DIR, machine_info, table, write_result
 from service import progress
 
-PARTS = ("ingest", "embedders", "brief", "index", "regroup", "mixed", "dashboard", "profile")
+PARTS = (
+    "ingest",
+    "embedders",
+    "brief",
+    "index",
+    "regroup",
+    "mixed",
+    "dashboard",
+    "profile",
+    "shards",
+    "scale",
+)
 
 
 def _print_ingest(result: dict[str, Any]) -> None:
@@ -194,6 +208,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="comma-separated article counts for the dashboard part (default 10000)",
     )
+    parser.add_argument(
+        "--checkpoints",
+        type=int,
+        default=None,
+        help="scale: measure after every this many articles (default articles/10)",
+    )
+    parser.add_argument(
+        "--batch", type=int, default=100, help="scale: articles per POST /articles/batch"
+    )
     args = parser.parse_args(argv)
     parts = args.parts or ["ingest", "brief", "index"]
     unknown = sorted(set(parts) - set(PARTS))
@@ -295,6 +318,38 @@ def _run_part(part: str, args: argparse.Namespace) -> None:
             "huge_ms",
         ]
         print(table(columns, [[r.get(c, "") for c in columns] for r in result["rows"]]))
+    elif part == "shards":
+        from bench import shards
+
+        kinds = args.index_kinds.split(",") if args.index_kinds else None
+        result = shards.run(quick=args.quick, seed=args.seed, kinds=kinds)
+        print(
+            table(
+                [
+                    "index",
+                    "setting",
+                    "vectors",
+                    "build s",
+                    "recall@10",
+                    ">= 0.98",
+                    "p50 ms",
+                    "p99 ms",
+                    "B/vec",
+                ],
+                shards.table_rows(result),
+            )
+        )
+    elif part == "scale":
+        from bench import scale
+
+        result = scale.run(
+            quick=args.quick,
+            seed=args.seed,
+            articles=args.articles,
+            checkpoints=args.checkpoints,
+            batch=args.batch,
+        )
+        print(table(scale.COLUMNS, scale.table_rows(result)))
     else:
         result = _profile(args.quick, args.seed)
         _print_ingest(result)

@@ -12,18 +12,25 @@ from indexes.errors import IndexFileError
 from indexes.faiss_flat import FaissFlatIndex
 from indexes.faiss_hnsw import FaissHNSWIndex
 from indexes.numpy_index import NumpyIndex
+from indexes.sharded import ShardedIndex
 
 __all__ = ["available_kinds", "create_index", "index_from_bytes", "load_index"]
 
 
 def _index_types() -> dict[str, type[VectorIndex]]:
     """Map each kind name to its class, in :func:`available_kinds` order."""
-    types: tuple[type[VectorIndex], ...] = (NumpyIndex, FaissFlatIndex, FaissHNSWIndex, AutoIndex)
+    types: tuple[type[VectorIndex], ...] = (
+        NumpyIndex,
+        FaissFlatIndex,
+        FaissHNSWIndex,
+        AutoIndex,
+        ShardedIndex,
+    )
     return {index_type.kind: index_type for index_type in types}
 
 
 def available_kinds() -> tuple[str, ...]:
-    """Kinds accepted by :func:`create_index`: ``("numpy", "flat", "hnsw", "auto")``."""
+    """Kinds accepted by :func:`create_index`: ``("numpy", "flat", "hnsw", "auto", "sharded")``."""
     return tuple(_index_types())
 
 
@@ -33,11 +40,13 @@ def create_index(kind: str, dim: int, **options: Any) -> VectorIndex:
     Args:
         kind: ``"numpy"`` (exact, pure NumPy reference), ``"flat"`` (exact, faiss),
             ``"hnsw"`` (approximate, faiss HNSW) or ``"auto"`` (flat, switching to HNSW
-            past ``switch_at`` vectors).
+            past ``switch_at`` vectors) or ``"sharded"`` (one shard of any of those per time
+            bucket, dropped whole when it leaves the retention window).
         dim: Vector dimension, ``>= 1``.
         **options: Backend options: the fields of ``FaissFlatConfig`` for ``"flat"``,
             of ``FaissHNSWConfig`` for ``"hnsw"``, ``switch_at`` plus either for
-            ``"auto"``; ``"numpy"`` takes none.
+            ``"auto"``, the fields of ``ShardedConfig`` for ``"sharded"``; ``"numpy"``
+            takes none.
 
     Raises:
         ValueError: Unknown kind (the message lists the valid ones), unknown option,

@@ -62,23 +62,38 @@ def index_path(settings: Settings) -> Path:
     return settings.data_dir / f"index-{safe}-{settings.embedder}.faiss"
 
 
-def open_index(path: Path, kind: str, dim: int) -> IndexBase:
-    """Load the snapshot at ``path`` or start an empty index.
+def index_options(settings: Settings) -> dict[str, object]:
+    """Options for :func:`indexes.factory.create_index` of the configured ``index_kind``."""
+    if settings.index_kind == "sharded":
+        return {"bucket_s": settings.index_shard_days * 86_400}
+    return {}
 
-    A missing, corrupt or mismatched snapshot is not an error: the index is only a cache of
-    the vectors kept in Redis, and :meth:`Wiredesk.start` refills it from there.
+
+def open_index(
+    path: Path, kind: str, dim: int, options: dict[str, object] | None = None
+) -> IndexBase:
+    """Load the snapshot at ``path`` or start an empty index of ``kind``.
+
+    A missing, corrupt or mismatched snapshot (another dimension or another kind) is not an
+    error: the index is only a cache of the vectors kept in Redis, and
+    :meth:`Wiredesk.start` refills it from there.
     """
     if path.exists():
         try:
             index = load_index(path)
-            if index.dim == dim:
+            if index.dim == dim and index.kind == kind:
                 return index
             log.warning(
-                "index snapshot %s has dim %d, expected %d: rebuilding", path, index.dim, dim
+                "index snapshot %s is a %s index of dim %d, configured %s of dim %d: rebuilding",
+                path,
+                index.kind,
+                index.dim,
+                kind,
+                dim,
             )
         except (IndexFileError, OSError) as exc:
             log.warning("index snapshot %s unreadable (%s): rebuilding from Redis", path, exc)
-    return create_index(kind, dim)
+    return create_index(kind, dim, **(options or {}))
 
 
 @asynccontextmanager
@@ -104,7 +119,9 @@ async def running(
     base = embedder if embedder is not None else await asyncio.to_thread(build_embedder, settings)
     batcher = BatchingEmbedder(base, settings.embed_call_max, settings.embed_max_wait_ms / 1000)
     path = index_path(settings)
-    index = await asyncio.to_thread(open_index, path, settings.index_kind, base.dim)
+    index = await asyncio.to_thread(
+        open_index, path, settings.index_kind, base.dim, index_options(settings)
+    )
     app = Wiredesk(
         settings,
         RedisStore(client, settings.redis_prefix),

@@ -466,10 +466,26 @@ def _story_records(
 
 
 def story_entities(world: World, story_id: str) -> frozenset[str]:
-    """The named entities of a story's articles (their union)."""
+    """The named entities of a story's articles (their union).
+
+    Each article's entities are extracted once and kept in ``world.entity_cache`` (by
+    article id, with the record they came from: a replaced article is extracted again).
+    Extracting them anew for every member of every candidate story, for every arriving
+    article, was the largest part of the ingest cost once stories reached a hundred
+    articles (docs/PERFORMANCE.md, section 6).
+    """
     out: set[str] = set()
-    for article in world.story_articles(story_id):
-        out |= article_entities(article.title, (p.text for p in article.paragraphs))
+    cache = world.entity_cache
+    for article_id in world.members.get(world.current_story_id(story_id), ()):
+        article = world.articles[article_id]
+        cached = cache.get(article_id)
+        if cached is None or cached[0] is not article:
+            cached = (
+                article,
+                article_entities(article.title, (p.text for p in article.paragraphs)),
+            )
+            cache[article_id] = cached
+        out |= cached[1]
     return frozenset(out)
 
 

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from service.domain.lineage import StoryHistory
 from service.domain.models import Article, ChangeSet, Snapshot, Story, TextRecord
+from service.domain.orderings import SortedKeys
 
 COUNTERS = ("article", "text", "story", "cluster")
 
@@ -99,6 +100,19 @@ class World:
         self._home: dict[str, str] = {}
         self.cluster_articles: dict[str, dict[str, int]] = defaultdict(dict)
         self._centroid_sum: dict[str, NDArray[np.float64]] = {}
+        # Maintained orderings and counts (service.domain.orderings), so that list pages and
+        # gauges cost O(page) rather than a scan of the world. Live stories keyed by
+        # (updated_at, seq, story id), ascending: the newest page is read from the end.
+        self.story_order: SortedKeys[str] = SortedKeys()
+        # Carried clusters keyed by (-distinct outlets, cluster id): the widest first.
+        self.cluster_order: SortedKeys[str] = SortedKeys()
+        # Cluster -> outlet -> carrying articles of that outlet.
+        self._cluster_outlets: dict[str, dict[str, int]] = defaultdict(dict)
+        self.paragraph_count = 0  # paragraphs over all articles
+        self._touched_stories: set[str] = set()
+        self._touched_clusters: set[str] = set()
+        # Article id -> (the record, its named entities): filled by service.ingest.
+        self.entity_cache: dict[str, tuple[Article, frozenset[str]]] = {}
 
     # ----------------------------------------------------------------- loading and changes
     @classmethod
@@ -140,9 +154,30 @@ class World:
         for name, value in changes.counters.items():
             self.counters[name] = max(self.counters.get(name, 0), value)
         self.history.add(changes.events)
+        self._touched_stories.update(s.story_id for s in changes.stories)
+        self._reorder()
+
+    def _reorder(self) -> None:
+        """Re-key the stories and clusters the change set touched in the orderings."""
+        story_keys: dict[str, tuple[float, int, str] | None] = {}
+        for story_id in self._touched_stories:
+            story = self.stories.get(story_id)
+            live = story is not None and bool(self.members.get(story_id))
+            story_keys[story_id] = (
+                (story.updated_at, story.seq, story_id) if story is not None and live else None
+            )
+        self.story_order.update(story_keys)
+        cluster_keys: dict[str, tuple[int, str] | None] = {}
+        for cluster in self._touched_clusters:
+            outlets = len(self._cluster_outlets.get(cluster, ()))
+            cluster_keys[cluster] = (-outlets, cluster) if outlets else None
+        self.cluster_order.update(cluster_keys)
+        self._touched_stories.clear()
+        self._touched_clusters.clear()
 
     def _merge(self, old: str, new: str) -> None:
         survivor = self.current_story_id(new)
+        self._touched_stories.update((old, survivor))
         self.redirects[old] = survivor
         self.stories.pop(old, None)
         moved = self.members.pop(old, set())
@@ -169,6 +204,8 @@ class World:
         story_id = self.current_story_id(article.story_id)
         self.members[story_id].add(article.article_id)
         self._home[article.article_id] = story_id
+        self._touched_stories.add(story_id)
+        self.paragraph_count += len(article.paragraphs)
         self._centroid_sum[story_id] = self._centroid_sum.get(
             story_id, np.zeros(self.dim)
         ) + self.doc_vector(article)
@@ -178,6 +215,10 @@ class World:
                 self.text_language.setdefault(paragraph.text_id, article.language)
             cluster = self.texts[paragraph.text_id].cluster_id
             seen = self.cluster_articles[cluster]
+            if article.article_id not in seen:  # a new carrier: count its outlet
+                outlets = self._cluster_outlets[cluster]
+                outlets[article.outlet] = outlets.get(article.outlet, 0) + 1
+                self._touched_clusters.add(cluster)
             seen[article.article_id] = seen.get(article.article_id, 0) + 1
 
     def _detach(self, article: Article) -> None:
@@ -186,6 +227,8 @@ class World:
             del self.by_content[key]
         story_id = self._home.get(article.article_id) or self.current_story_id(article.story_id)
         self.members[story_id].discard(article.article_id)
+        self._touched_stories.add(story_id)
+        self.paragraph_count -= len(article.paragraphs)
         if story_id in self._centroid_sum:
             self._centroid_sum[story_id] = self._centroid_sum[story_id] - self.doc_vector(article)
         for paragraph in article.paragraphs:
@@ -194,6 +237,11 @@ class World:
             seen[article.article_id] -= 1
             if seen[article.article_id] <= 0:
                 del seen[article.article_id]
+                outlets = self._cluster_outlets[cluster]
+                outlets[article.outlet] -= 1
+                if outlets[article.outlet] <= 0:
+                    del outlets[article.outlet]
+                self._touched_clusters.add(cluster)
 
     # ----------------------------------------------------------------------------- lookups
     def story_similarity(self, a: str, b: str) -> float:
@@ -340,5 +388,13 @@ class World:
         return list(out)
 
     def cluster_outlet_count(self, cluster_id: str) -> int:
-        """Distinct outlets carrying a cluster."""
-        return len({self.articles[a].outlet for a in self.cluster_articles.get(cluster_id, {})})
+        """Distinct outlets carrying a cluster (O(1): a maintained count)."""
+        return len(self._cluster_outlets.get(cluster_id, ()))
+
+    def live_story_count(self) -> int:
+        """Stories that have at least one article (O(1))."""
+        return len(self.story_order)
+
+    def carried_cluster_count(self, min_outlets: int = 1) -> int:
+        """Clusters some article carries, with at least ``min_outlets`` outlets (O(log n))."""
+        return self.cluster_order.count_below((-min_outlets + 1,))

@@ -134,25 +134,26 @@ class Lifecycle:
             index_vectors=len(desk.index),
             texts=len(desk.world.texts),
             articles=len(desk.world.articles),
-            stories=sum(1 for _ in desk.world.live_stories()),
+            stories=desk.world.live_story_count(),
             adding=desk.adding,
         )
 
     def gauges(self) -> dict[str, float]:
-        """Current sizes, for /metrics (counts; ``embed_busy_seconds`` in seconds)."""
+        """Current sizes, for /metrics (counts; ``embed_busy_seconds`` in seconds).
+
+        Every figure is a count the world maintains: O(boilerplate clusters), not O(world).
+        """
         desk = self.desk
         w = desk.world
         boilerplate = desk.recurrence.boilerplate()
-        carried = [c for c, a in w.cluster_articles.items() if a]
         return {
             "articles": len(w.articles),
-            "paragraphs": sum(len(a.paragraphs) for a in w.articles.values()),
+            "paragraphs": w.paragraph_count,
             "texts": len(w.texts),
-            "clusters": len(carried),
-            "cross_outlet_clusters": sum(
-                1 for c in carried if w.cluster_outlet_count(c) >= 2 and c not in boilerplate
-            ),
-            "stories": sum(1 for _ in w.live_stories()),
+            "clusters": w.carried_cluster_count(),
+            "cross_outlet_clusters": w.carried_cluster_count(2)
+            - sum(1 for c in boilerplate if w.cluster_outlet_count(c) >= 2),
+            "stories": w.live_story_count(),
             "index_vectors": len(desk.index),
             "embed_calls": desk.embedder.calls,
             "embed_busy_seconds": desk.embedder.busy_s,

@@ -6,6 +6,7 @@ Reads never take the write lock: the world changes only between awaits, in whole
 from __future__ import annotations
 
 import base64
+from itertools import islice
 
 from service.domain.errors import InvalidInputError, NotFoundError
 from service.domain.models import Article
@@ -45,17 +46,15 @@ class Stories:
                 after = (float(stamp), int(seq))
             except (ValueError, UnicodeDecodeError) as exc:
                 raise InvalidInputError("cursor is not valid", field="cursor") from exc
-        ordered = sorted(self.desk.world.live_stories(), key=lambda s: (-s.updated_at, -s.seq))
-        if after is not None:
-            ordered = [s for s in ordered if (-s.updated_at, -s.seq) > (-after[0], -after[1])]
-        page = ordered[:limit]
+        # The world keeps live stories sorted by (updated_at, seq, id): the page is the
+        # ``limit`` keys below the cursor, read from the end, O(log n + limit).
+        keys = list(islice(self.desk.world.story_order.descending_below(after), limit + 1))
+        page = keys[:limit]
         next_cursor = None
-        if len(ordered) > limit:
-            last = page[-1]
-            next_cursor = base64.urlsafe_b64encode(
-                f"{last.updated_at!r}:{last.seq}".encode()
-            ).decode()
-        return StoryPage(tuple(self.desk.world.story_view(s.story_id) for s in page), next_cursor)
+        if len(keys) > limit:
+            updated_at, seq, _ = page[-1]
+            next_cursor = base64.urlsafe_b64encode(f"{updated_at!r}:{seq}".encode()).decode()
+        return StoryPage(tuple(self.desk.world.story_view(k[2]) for k in page), next_cursor)
 
     def get_story(self, story_id: str) -> StoryDetail:
         """A story (following merges) with its articles and shared clusters.
@@ -115,15 +114,20 @@ class Stories:
         Raises:
             NotFoundError: ``story_id`` names no story.
         """
-        if story_id is not None:
-            articles = [
-                a.article_id
-                for a in self.desk.world.story_articles(self.desk.live_story_id(story_id))
-            ]
-            ids = self.desk.world.clusters_of(articles)
-        else:
-            ids = [c for c, carriers in self.desk.world.cluster_articles.items() if carriers]
         boilerplate = self.desk.recurrence.boilerplate()  # learned boilerplate is no story's copy
+        if story_id is None:
+            # The world keeps carried clusters sorted widest first: O(limit + boilerplate).
+            picked: list[str] = []
+            for negative_outlets, cluster in self.desk.world.cluster_order.ascending():
+                if -negative_outlets < min_outlets or len(picked) >= limit:
+                    break
+                if cluster not in boilerplate:
+                    picked.append(cluster)
+            return [self.desk.world.cluster_view(c) for c in picked]
+        articles = [
+            a.article_id for a in self.desk.world.story_articles(self.desk.live_story_id(story_id))
+        ]
+        ids = self.desk.world.clusters_of(articles)
         wide = [(self.desk.world.cluster_outlet_count(c), c) for c in ids if c not in boilerplate]
         wide = [(n, c) for n, c in wide if n >= min_outlets]
         wide.sort(key=lambda t: (-t[0], t[1]))

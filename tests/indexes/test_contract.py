@@ -28,13 +28,19 @@ from indexes.errors import IndexFileError
 from indexes.factory import create_index, index_from_bytes, load_index
 
 # Backend label -> (kind, options). "auto-switched" converts to HNSW past 8 vectors, so
-# every test that stores more than 8 vectors exercises its converted state.
+# every test that stores more than 8 vectors exercises its converted state; "sharded-split"
+# spreads more than 7 vectors over several shards.
 BACKENDS: dict[str, tuple[str, dict[str, Any]]] = {
     "numpy": ("numpy", {}),
     "flat": ("flat", {}),
     "hnsw": ("hnsw", {}),
     "auto": ("auto", {}),
     "auto-switched": ("auto", {"switch_at": 8}),
+    # One HNSW shard per week of the wall clock: every vector of a test lands in one shard.
+    "sharded": ("sharded", {}),
+    # A new shard every 7 vectors: searches merge up to 9 shards, removes find the right one,
+    # emptied shards are dropped, snapshots carry every shard.
+    "sharded-split": ("sharded", {"shard_kind": "flat", "shard_capacity": 7}),
 }
 DIM = 8
 

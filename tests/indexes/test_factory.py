@@ -26,7 +26,7 @@ def unit_vectors(seed: int, n: int) -> NDArray[np.float32]:
 
 
 def test_available_kinds() -> None:
-    assert available_kinds() == ("numpy", "flat", "hnsw", "auto")
+    assert available_kinds() == ("numpy", "flat", "hnsw", "auto", "sharded")
 
 
 @pytest.mark.parametrize(
