@@ -454,20 +454,18 @@ def test_invalid_config_raises(changes: dict[str, object]) -> None:
         dataclasses.replace(SplitConfig(), **changes)  # type: ignore[arg-type]
 
 
-def test_thousand_word_article_splits_fast() -> None:
+def test_thousand_word_article_splits_into_its_paragraphs() -> None:
+    # Its speed is measured by `python -m bench profile`, not asserted here (a timed test
+    # fails on a loaded machine without telling anything about the code).
     paragraph = (
         "The U.S. Gov. Ana Ruiz said on Sept. 3 that the state would act on the bridge. "
         "Officials in the capital were unsure what that meant for the budget. "
         "Dr. Tom Berg said the work would begin at 9 a.m. on Monday."
     )  # 44 words
     text = "\n".join(f"{paragraph} Item {i}." for i in range(22))  # ~1,000 words
-    split_article(text)  # warm the config cache
-    start = time.perf_counter()
-    for _ in range(5):
-        result = split_article(text + "\nA closing line for this timing run.")
-    elapsed = (time.perf_counter() - start) / 5
+    result = split_article(text + "\nA closing line for this run.")
     assert len(result) == 23
-    assert elapsed < 0.05  # measured ~0.5 ms; generous bound for slow CI machines
+    assert all(len(p.sentences) == 4 for p in result[:22])
 
 
 # --------------------------------------------------------------------------------------------
