@@ -6,7 +6,6 @@ All texts are written for these tests.
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
