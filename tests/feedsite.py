@@ -257,3 +257,21 @@ def rss10(title: str, items: list[dict[str, str]]) -> bytes:
 def html_paragraphs(paragraphs: list[str]) -> str:
     """Paragraphs as the HTML a feed's content:encoded carries."""
     return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def harbour_and_orchard(base: str) -> list[dict[str, str]]:
+    """Two full-text items of unrelated stories (harbour dredging, orchard frost) at ``base``."""
+    return [
+        {
+            "title": "Harbour channel to be dredged",
+            "link": f"{base}/news/harbour",
+            "guid": "h1",
+            "content": html_paragraphs(HARBOUR),
+        },
+        {
+            "title": "Frost wipes out apple blossoms",
+            "link": f"{base}/news/orchard",
+            "guid": "o1",
+            "content": html_paragraphs(ORCHARD),
+        },
+    ]

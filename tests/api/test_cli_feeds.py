@@ -19,7 +19,7 @@ from service.api.app import create_app
 from service.cli import main
 from service.domain.feeds import Feed
 from service.settings import Settings
-from tests.feedsite import HARBOUR, ORCHARD, Answer, Site, html_paragraphs, rss20, serve
+from tests.feedsite import Answer, Site, harbour_and_orchard, rss20, serve
 
 pytestmark = pytest.mark.integration
 
@@ -145,20 +145,7 @@ def service(make_settings: Callable[..., Settings], env: str, redis_prefix: str)
 def test_watch_once_polls_the_registry_and_ingests_through_the_api(
     service: str, site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    items = [
-        {
-            "title": "Harbour channel to be dredged",
-            "link": f"{site.base}/news/harbour",
-            "guid": "h1",
-            "content": html_paragraphs(HARBOUR),
-        },
-        {
-            "title": "Frost wipes out apple blossoms",
-            "link": f"{site.base}/news/orchard",
-            "guid": "o1",
-            "content": html_paragraphs(ORCHARD),
-        },
-    ]
+    items = harbour_and_orchard(site.base)
     url = site.route("/rss", Answer(rss20("Coast Gazette", items)))
     path = opml(tmp_path, f'<outline type="rss" text="Coast Gazette" xmlUrl="{url}"/>')
     assert main(["feeds", "import", str(path)]) == 0

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from service.pipeline.feeds import PollerConfig
 from tests.api.conftest import ClientFactory
-from tests.feedsite import HARBOUR, ORCHARD, Answer, Site, html_paragraphs, rss20, serve
+from tests.feedsite import Answer, Site, harbour_and_orchard, rss20, serve
 
 pytestmark = pytest.mark.integration
 
@@ -144,20 +144,7 @@ def test_a_body_that_is_not_json_is_refused_our_way(feeds_client: Client) -> Non
 def test_the_service_polls_a_registered_feed_and_its_articles_become_stories(
     make_client: ClientFactory, site: Site
 ) -> None:
-    items = [
-        {
-            "title": "Harbour channel to be dredged",
-            "link": f"{site.base}/news/harbour",
-            "guid": "h1",
-            "content": html_paragraphs(HARBOUR),
-        },
-        {
-            "title": "Frost wipes out apple blossoms",
-            "link": f"{site.base}/news/orchard",
-            "guid": "o1",
-            "content": html_paragraphs(ORCHARD),
-        },
-    ]
+    items = harbour_and_orchard(site.base)
     url = site.route("/rss", Answer(rss20("Coast Gazette", items), etag='"e1"'))
     client = make_client(fetch_allow_private=True, feeds=PollerConfig(tick_s=0.2, host_gap_s=0.0))
     feed_id = client.post("/feeds", json={"url": url}).json()["feed_id"]

@@ -10,6 +10,7 @@ from service.adapters.memory import MemoryStore
 from service.domain.errors import InvalidInputError, NotFoundError
 from service.domain.lineage import StoryEvent
 from service.domain.models import ChangeSet
+from service.domain.world import World
 from service.lineage import finalise
 from service.pipeline.title import TitleConfig
 from service.usecases import Wiredesk
@@ -86,13 +87,9 @@ async def test_history_pages_with_a_cursor_and_refuses_bad_ones(make_wiredesk: F
         wd.get_history("s999", 10)
 
 
-async def test_merge_records_both_sides_and_history_follows_the_redirect(
-    make_wiredesk: Factory,
-) -> None:
-    """An ingest-shaped merge (planner-independent): a bridge joins fire and absorbs budget."""
-    wd = make_wiredesk()
-    fire, budget, _ = await three_stories(wd)
-    world = wd.world
+def bridge_merge(world: World, survivor: str, absorbed: str) -> ChangeSet:
+    """An ingest-shaped merge (planner-independent): a copy of ``a1`` (the bridge) joins
+    ``survivor``, which absorbs ``absorbed`` (its version: both versions plus the join)."""
     counters = dict(world.counters)
     counters["article"] += 1
     bridge = dataclasses.replace(
@@ -102,13 +99,24 @@ async def test_merge_records_both_sides_and_history_follows_the_redirect(
         url="https://digest.example/1",
         content_hash="bridge",
     )
-    merged_version = world.stories[fire].version + 1 + world.stories[budget].version
-    changes = ChangeSet(
+    merged = world.stories[survivor].version + 1 + world.stories[absorbed].version
+    return ChangeSet(
         articles=(bridge,),
-        stories=(dataclasses.replace(world.stories[fire], version=merged_version),),
-        redirects={budget: fire},
+        stories=(dataclasses.replace(world.stories[survivor], version=merged),),
+        redirects={absorbed: survivor},
         counters=counters,
     )
+
+
+async def test_merge_records_both_sides_and_history_follows_the_redirect(
+    make_wiredesk: Factory,
+) -> None:
+    """An ingest-shaped merge (planner-independent): a bridge joins fire and absorbs budget."""
+    wd = make_wiredesk()
+    fire, budget, _ = await three_stories(wd)
+    world = wd.world
+    changes = bridge_merge(world, fire, budget)
+    bridge = changes.articles[0]
     done = finalise(world, changes, "shared", NOW, TITLES)
     await wd.store.commit(done)
     world.apply(done)

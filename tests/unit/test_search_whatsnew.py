@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from service.domain.errors import InvalidInputError
-from service.domain.models import ChangeSet
 from service.lineage import finalise
 from service.pipeline.title import TitleConfig
 from service.usecases import Wiredesk
 from service.usecases.search import parse_query, parse_time, words
 from tests.unit.conftest import Factory
-from tests.unit.test_lineage import three_stories
+from tests.unit.test_lineage import bridge_merge, three_stories
 from tests.unit.test_usecases import T0, article
 
 
@@ -52,22 +49,9 @@ async def test_versions_on_events_say_which_articles_are_news(make_wiredesk: Fac
     assert history[0].version == v2
     # A bridge absorbs the budget story: its articles arrive at the merged version.
     world = wd.world
-    counters = dict(world.counters)
-    counters["article"] += 1
-    bridge = dataclasses.replace(
-        world.articles["a1"],
-        article_id=f"a{counters['article']}",
-        seq=counters["article"],
-        url="https://digest.example/1",
-        content_hash="bridge",
-    )
-    merged = world.stories[fire].version + 1 + world.stories[budget].version
-    changes = ChangeSet(
-        articles=(bridge,),
-        stories=(dataclasses.replace(world.stories[fire], version=merged),),
-        redirects={budget: fire},
-        counters=counters,
-    )
+    changes = bridge_merge(world, fire, budget)
+    bridge = changes.articles[0]
+    merged = changes.stories[0].version
     done = finalise(world, changes, "shared", T0 + 10, TitleConfig())
     await wd.store.commit(done)
     world.apply(done)
