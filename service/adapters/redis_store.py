@@ -207,10 +207,18 @@ class RedisStore:
         return value.decode() if isinstance(value, bytes) else str(value or "")
 
     async def ping(self) -> bool:
-        """True when Redis answers PING within :data:`PING_TIMEOUT_S`."""
+        """True when Redis answers PING within :data:`PING_TIMEOUT_S`.
+
+        A connection error (a pooled connection that died with an outage fails at once) earns
+        one more PING on a fresh connection within the same bound; a frozen Redis times out
+        and gets none, so the answer still comes within :data:`PING_TIMEOUT_S`.
+        """
         try:
             async with asyncio.timeout(PING_TIMEOUT_S):
-                return bool(await self._r.ping())
+                try:
+                    return bool(await self._r.ping())
+                except RedisConnectionError:
+                    return bool(await self._r.ping())
         except (RedisError, TimeoutError):
             return False
 
