@@ -94,11 +94,17 @@ class Fetched:
     body: bytes
 
 
-def address_allowed(address: str) -> bool:
-    """Whether an IP address is globally routable (not loopback, private, link-local, ...)."""
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address, without an IPv6 zone, IPv4-mapped IPv6 addresses as IPv4."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+        return ip.ipv4_mapped
+    return ip
+
+
+def address_allowed(address: str) -> bool:
+    """Whether an IP address is globally routable (not loopback, private, link-local, ...)."""
+    ip = _ip(address)
     return bool(ip.is_global) and not ip.is_multicast
 
 
@@ -110,9 +116,7 @@ _METADATA = frozenset(
 
 def address_never_allowed(address: str) -> bool:
     """Whether an address is refused even with ``allow_private`` (link-local, metadata, ...)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _ip(address)
     return ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip in _METADATA
 
 
@@ -207,7 +211,7 @@ class SafeFetcher:
         for _ in range(self.config.max_redirects + 1):
             await self.check_url(current)
             async with self._client.stream("GET", current, headers=headers) as response:
-                self._check_peer(response, current)
+                self.check_peer(response, current)
                 if response.status_code == 304:  # before redirects: httpx counts 304 as one
                     return Fetched(url, current, 304, dict(response.headers), b"")
                 if response.status_code in _REDIRECTS and "location" in response.headers:
@@ -223,8 +227,13 @@ class SafeFetcher:
                 return Fetched(url, current, response.status_code, dict(response.headers), body)
         raise FetchError(f"fetching {url}: more than {self.config.max_redirects} redirects")
 
-    def _check_peer(self, response: httpx.Response, url: str) -> None:
-        """The address the connection reached must pass the rule too (DNS rebinding)."""
+    def check_peer(self, response: httpx.Response, url: str) -> None:
+        """The address the connection reached must pass the rule too (DNS rebinding).
+
+        Raises:
+            FetchError: the peer is refused (with ``allow_private``: only link-local,
+                metadata and like addresses are).
+        """
         stream = response.extensions.get("network_stream")
         peer = stream.get_extra_info("server_addr") if stream is not None else None
         rule = address_never_allowed if self.config.allow_private else _refused

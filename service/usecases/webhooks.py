@@ -45,7 +45,6 @@ from service.adapters.fetch import (
     FetchError,
     Resolver,
     SafeFetcher,
-    address_allowed,
     system_resolver,
 )
 from service.domain.errors import (
@@ -431,7 +430,7 @@ class Webhooks:
                 async with client.stream(
                     "POST", hook.url, content=delivery.body, headers=headers
                 ) as response:
-                    self._check_peer(response, hook.url)
+                    rules.check_peer(response, hook.url)
                     status = response.status_code
                     read = 0
                     async for chunk in response.aiter_bytes():
@@ -447,15 +446,6 @@ class Webhooks:
         except (httpx.HTTPError, httpx.InvalidURL, ValueError, UnicodeError) as exc:
             error = f"{exc.__class__.__name__}: {exc}"[:300]
         return status, error, (time.perf_counter() - start) * 1000
-
-    def _check_peer(self, response: httpx.Response, url: str) -> None:
-        """The address the connection reached must pass the rule too (DNS rebinding)."""
-        if self._allow_private:
-            return
-        stream = response.extensions.get("network_stream")
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if peer and not address_allowed(str(peer[0])):
-            raise FetchError(f"refusing {url}: the connection reached a non-public address")
 
     async def _log(self, hook: Webhook, attempt: DeliveryAttempt) -> None:
         if hook.webhook_id not in self._hooks:
